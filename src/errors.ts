@@ -1,0 +1,261 @@
+/**
+ * Typed errors with stable codes. Every code has one line in docs/errors.md.
+ *
+ * DESIGN §1: every error that reaches a user says what happened, to which peer, and what to do.
+ * Errors that the peer should hear about carry `notice`: the one line to send before closing, so the
+ * connection layer can say it without knowing which codec or limit failed.
+ */
+
+export const ErrorCode = {
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  LINE_TOO_LONG: 'LINE_TOO_LONG',
+  TRUNCATED_FRAME: 'TRUNCATED_FRAME',
+  INVALID_ENDPOINT: 'INVALID_ENDPOINT',
+  INVALID_OPTION: 'INVALID_OPTION',
+  UNKNOWN_SERVICE: 'UNKNOWN_SERVICE',
+  ADDRESS_IN_USE: 'ADDRESS_IN_USE',
+  SOCKET_IN_USE: 'SOCKET_IN_USE',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  CONNECTION_REFUSED: 'CONNECTION_REFUSED',
+  CONNECTION_CLOSED: 'CONNECTION_CLOSED',
+  CONNECTION_RESET: 'CONNECTION_RESET',
+  CONNECT_TIMEOUT: 'CONNECT_TIMEOUT',
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  IDLE_TIMEOUT: 'IDLE_TIMEOUT',
+  DATAGRAM_TOO_LARGE: 'DATAGRAM_TOO_LARGE',
+  SERVICE_FAILED: 'SERVICE_FAILED',
+  UNSUPPORTED: 'UNSUPPORTED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface SwitchboardErrorOptions extends ErrorOptions {
+  /** The peer (`127.0.0.1:5000`, a socket path) the error concerns, when there is one. */
+  peer?: string | undefined;
+  /** One line to send to the peer before closing, when the peer should be told. */
+  notice?: string | undefined;
+}
+
+export class SwitchboardError extends Error {
+  readonly peer: string | undefined;
+  readonly notice: string | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: SwitchboardErrorOptions,
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.peer = options?.peer;
+    this.notice = options?.notice;
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/** A length-prefixed header announced more bytes than the limit; nothing was allocated for it. */
+export class FrameTooLargeError extends SwitchboardError {
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(
+      ErrorCode.FRAME_TOO_LARGE,
+      `frame of ${length} bytes exceeds the limit of ${formatBytes(limit)}; ` +
+        `raise maxFrame (?maxFrame=N) or check that both sides use the same framing`,
+      { notice: `error: frame of ${length} bytes exceeds the limit of ${limit} bytes; closing` },
+    );
+  }
+}
+
+/** A line grew past the limit before its `\n` arrived. */
+export class LineTooLongError extends SwitchboardError {
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(
+      ErrorCode.LINE_TOO_LONG,
+      `line of more than ${limit} bytes without a newline exceeds the limit of ${formatBytes(limit)}; ` +
+        `raise maxLine (?maxLine=N) or use a length-prefixed framing for large messages`,
+      { notice: `error: line longer than ${limit} bytes; closing` },
+    );
+  }
+}
+
+/** The stream ended in the middle of a frame. */
+export class TruncatedFrameError extends SwitchboardError {
+  constructor(
+    readonly received: number,
+    readonly expected: number | undefined,
+  ) {
+    super(
+      ErrorCode.TRUNCATED_FRAME,
+      expected === undefined
+        ? `stream ended inside a frame header (${received} of 4 header bytes); the peer closed mid-message`
+        : `stream ended after ${received} of ${expected} frame bytes; the peer closed mid-message`,
+    );
+  }
+}
+
+export class InvalidEndpointError extends SwitchboardError {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
+    super(
+      ErrorCode.INVALID_ENDPOINT,
+      `invalid endpoint '${input}': ${reason}; ` +
+        `expected e.g. tcp://127.0.0.1:8088, udp://127.0.0.1:8088 or unix:///tmp/sb.sock`,
+    );
+  }
+}
+
+export class InvalidOptionError extends SwitchboardError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_OPTION, message);
+  }
+}
+
+export class UnknownServiceError extends SwitchboardError {
+  constructor(
+    readonly service: string,
+    known: readonly string[],
+  ) {
+    super(ErrorCode.UNKNOWN_SERVICE, `unknown service '${service}'; choose one of: ${known.join(', ')}`);
+  }
+}
+
+export class AddressInUseError extends SwitchboardError {
+  constructor(address: string, cause?: unknown) {
+    super(ErrorCode.ADDRESS_IN_USE, `${address} is already in use; pick another port or use :0`, {
+      cause,
+      peer: address,
+    });
+  }
+}
+
+/** A Unix socket path that a live server still answers on. */
+export class SocketInUseError extends SwitchboardError {
+  constructor(path: string) {
+    super(ErrorCode.SOCKET_IN_USE, `${path} is in use by a running server; stop it or choose another path`, {
+      peer: path,
+    });
+  }
+}
+
+export class PermissionDeniedError extends SwitchboardError {
+  constructor(address: string, cause?: unknown) {
+    super(
+      ErrorCode.PERMISSION_DENIED,
+      `permission denied for ${address}; use a port above 1023 or a path you can write`,
+      { cause, peer: address },
+    );
+  }
+}
+
+export class ConnectionRefusedError extends SwitchboardError {
+  constructor(address: string, cause?: unknown) {
+    super(
+      ErrorCode.CONNECTION_REFUSED,
+      `connection to ${address} refused; is the server running? (start one with: switchboard serve)`,
+      { cause, peer: address },
+    );
+  }
+}
+
+export class ConnectTimeoutError extends SwitchboardError {
+  constructor(address: string, ms: number) {
+    super(
+      ErrorCode.CONNECT_TIMEOUT,
+      `no answer from ${address} within ${ms} ms; check the address, or raise --connect-timeout`,
+      { peer: address },
+    );
+  }
+}
+
+export class ConnectionClosedError extends SwitchboardError {
+  constructor(peer: string, detail = 'the connection closed') {
+    super(ErrorCode.CONNECTION_CLOSED, `${peer}: ${detail}`, { peer });
+  }
+}
+
+export class ConnectionResetError extends SwitchboardError {
+  constructor(peer: string, cause?: unknown) {
+    super(ErrorCode.CONNECTION_RESET, `${peer}: connection reset by peer`, { cause, peer });
+  }
+}
+
+export class RequestTimeoutError extends SwitchboardError {
+  constructor(peer: string, ms: number) {
+    super(
+      ErrorCode.REQUEST_TIMEOUT,
+      `${peer}: no reply within ${ms} ms; the server may be overloaded or the framing may not match`,
+      { peer },
+    );
+  }
+}
+
+export class TooManyConnectionsError extends SwitchboardError {
+  constructor(peer: string, limit: number) {
+    super(
+      ErrorCode.TOO_MANY_CONNECTIONS,
+      `${peer}: refused, ${limit} connections already open (maxConnections)`,
+      { peer, notice: `error: server full (${limit} connections); try again later` },
+    );
+  }
+}
+
+export class IdleTimeoutError extends SwitchboardError {
+  constructor(peer: string, ms: number) {
+    super(ErrorCode.IDLE_TIMEOUT, `${peer}: idle for ${ms} ms (idleTimeout); closing`, {
+      peer,
+      notice: `error: idle for ${ms} ms; closing`,
+    });
+  }
+}
+
+export class DatagramTooLargeError extends SwitchboardError {
+  constructor(
+    readonly length: number,
+    peer?: string,
+  ) {
+    super(
+      ErrorCode.DATAGRAM_TOO_LARGE,
+      `${peer === undefined ? '' : `${peer}: `}datagram of ${length} bytes exceeds the UDP maximum of ${MAX_UDP_PAYLOAD} bytes; ` +
+        `use TCP with a length-prefixed framing for large messages`,
+      { peer },
+    );
+  }
+}
+
+export class UnsupportedError extends SwitchboardError {
+  constructor(message: string) {
+    super(ErrorCode.UNSUPPORTED, message);
+  }
+}
+
+/** Largest UDP payload over IPv4: 65,535 − 8 (UDP header) − 20 (IP header). */
+export const MAX_UDP_PAYLOAD = 65_507;
+
+/** Translate an OS error from listen() into a typed error naming the address. */
+export function listenError(address: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new AddressInUseError(address, err);
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(address, err);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Translate an OS error from connect() into a typed error naming the peer. */
+export function connectError(address: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOENT') return new ConnectionRefusedError(address, err);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new ConnectionResetError(address, err);
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(address, err);
+  return err instanceof Error ? err : new Error(String(err));
+}

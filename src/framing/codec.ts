@@ -1,0 +1,54 @@
+/**
+ * The framing layer (DESIGN §3): bytes <-> messages, pure and synchronous, no sockets.
+ */
+
+/** 64 KiB: the longest line the `line` framing accepts by default. */
+export const DEFAULT_MAX_LINE = 64 * 1024;
+/** 1 MiB: the largest frame a length-prefixed framing accepts by default, as NATS's max_payload. */
+export const DEFAULT_MAX_FRAME = 1024 * 1024;
+
+export const FRAMING_NAMES = ['raw', 'line', 'len32be', 'len32le'] as const;
+export type FramingName = (typeof FRAMING_NAMES)[number];
+
+export interface FramingOptions {
+  /**
+   * Longest accepted line in bytes, counting everything before the `\n` (a `\r` included); a longer
+   * line fails with `LineTooLongError` as soon as it passes the limit, before its end arrives.
+   * @default 65536 (64 KiB)
+   */
+  maxLine?: number;
+  /**
+   * Largest accepted length-prefixed frame in bytes; a larger header fails with
+   * `FrameTooLargeError` before anything is allocated for the body.
+   * @default 1048576 (1 MiB)
+   */
+  maxFrame?: number;
+}
+
+/** Turns a byte stream into messages. One decoder per connection: it keeps the partial message. */
+export interface Decoder {
+  /**
+   * Feed the next chunk; returns the messages it completed, in order (often none).
+   * A returned message may be a view into `chunk`: copy it before keeping it long-term.
+   * @throws FrameTooLargeError | LineTooLongError when a limit is passed; the stream is then unusable.
+   */
+  push(chunk: Buffer): Buffer[];
+  /**
+   * The stream ended: returns a last unterminated message where the framing allows one (`line`).
+   * @throws TruncatedFrameError when the stream stopped inside a length-prefixed frame.
+   */
+  end(): Buffer[];
+  /** Bytes held for a message not yet complete. */
+  readonly pendingBytes: number;
+}
+
+export interface Codec {
+  readonly name: FramingName;
+  /** Whether message boundaries survive the trip (`raw` does not: a message is whatever a read returns). */
+  readonly preservesBoundaries: boolean;
+  createDecoder(): Decoder;
+  /** The bytes that carry `message` on the wire. */
+  encode(message: Buffer): Buffer;
+}
+
+export const EMPTY = Buffer.alloc(0);

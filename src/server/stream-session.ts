@@ -1,0 +1,320 @@
+import type { Socket } from 'node:net';
+import type { Decoder, Codec } from '../framing/codec.js';
+import { IdleTimeoutError, SwitchboardError, ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import {
+  toBuffer,
+  type CloseReason,
+  type Reply,
+  type Service,
+  type Session,
+  type TransportName,
+} from '../services/service.js';
+
+export interface StreamSessionLimits {
+  /** Close a connection that neither sends nor receives for this long; 0 = never. */
+  readonly idleTimeoutMs: number;
+  /** After a graceful close, how long to wait for the peer before dropping the connection. */
+  readonly lingerMs: number;
+}
+
+let nextSessionId = 1;
+
+function isPromise(value: unknown): value is Promise<Reply> {
+  return typeof (value as Promise<Reply> | null | undefined)?.then === 'function';
+}
+
+function describeSocketError(err: NodeJS.ErrnoException): CloseReason {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+    return { kind: 'reset', detail: 'connection reset by peer', error: err };
+  }
+  return { kind: 'error', detail: err.message, error: err };
+}
+
+/**
+ * One stream connection: socket -> decoder -> service -> encoder -> socket.
+ *
+ * Replies to the messages of one read are gathered and written once. A service that answers with a
+ * promise pauses reading from this peer only, until the reply is out (aedes does the same): replies
+ * keep their order, and a slow service throttles only its own peer. A peer that stops reading our
+ * replies is paused too, so its backlog lives in its kernel buffers, not in our memory.
+ */
+export class StreamSession implements Session {
+  readonly id = nextSessionId++;
+  readonly framing;
+  private readonly decoder: Decoder;
+  private reason: CloseReason | undefined;
+  private ending = false;
+  private inputEnded = false;
+  private awaiting = false;
+  private writePaused = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** Messages that arrived while a promised reply was outstanding (only if a read slipped through). */
+  private backlog: Buffer[] = [];
+  private readonly openedAt = Date.now();
+  private messagesIn = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly peer: string,
+    readonly transport: TransportName,
+    readonly codec: Codec,
+    private readonly service: Service,
+    private readonly logger: Logger,
+    private readonly limits: StreamSessionLimits,
+    private readonly onClosed: (session: StreamSession, reason: CloseReason) => void,
+  ) {
+    this.framing = codec.name;
+    this.decoder = codec.createDecoder();
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('drain', this.onDrain);
+    if (limits.idleTimeoutMs > 0) {
+      socket.setTimeout(limits.idleTimeoutMs);
+      socket.on('timeout', this.onIdle);
+    }
+  }
+
+  /** Start the service for this session; call once the session is registered. */
+  open(): void {
+    this.logger.info(
+      { peer: this.peer, service: this.service.name, transport: this.transport, framing: this.framing },
+      'connect',
+    );
+    try {
+      this.service.onOpen?.(this);
+    } catch (err) {
+      this.serviceFailed(err);
+    }
+  }
+
+  get closed(): boolean {
+    return this.ending || this.socket.destroyed;
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  send(message: Buffer | string): boolean {
+    return this.sendEncoded(this.codec.encode(toBuffer(message)));
+  }
+
+  sendEncoded(frame: Buffer): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    return this.write(frame);
+  }
+
+  close(notice?: string, detail = 'closed by service'): void {
+    this.reason ??= { kind: 'closed-by-service', detail };
+    this.endGracefully(notice);
+  }
+
+  destroy(detail = 'dropped by service', error?: Error): void {
+    this.reason ??= { kind: 'closed-by-service', detail, error };
+    this.socket.destroy();
+  }
+
+  /** Server shutdown: finish the replies under way, then close. */
+  shutdown(): void {
+    this.reason ??= { kind: 'shutdown', detail: 'server shutting down' };
+    if (this.awaiting) return; // finishInput() ends the session once the reply is out
+    this.endGracefully();
+  }
+
+  private endGracefully(notice?: string): void {
+    if (this.ending || this.socket.destroyed) return;
+    if (notice !== undefined && !this.socket.writableEnded) {
+      this.write(this.codec.encode(Buffer.from(notice, 'utf8')));
+    }
+    this.ending = true;
+    this.socket.end();
+    // A peer that never reads would hold the connection open forever: give it a deadline.
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), this.limits.lingerMs);
+    this.lingerTimer.unref();
+  }
+
+  private write(frame: Buffer): boolean {
+    const ok = this.socket.write(frame);
+    if (!ok && !this.writePaused) {
+      this.writePaused = true;
+      this.socket.pause();
+    }
+    return ok;
+  }
+
+  private readonly onDrain = (): void => {
+    if (!this.writePaused) return;
+    this.writePaused = false;
+    if (!this.awaiting && !this.ending) this.socket.resume();
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.ending) return; // after a protocol error or a close, input is read and dropped
+    let messages: Buffer[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (err) {
+      this.protocolError(err);
+      return;
+    }
+    if (messages.length === 0) return;
+    if (this.awaiting) {
+      for (const m of messages) this.backlog.push(m);
+      return;
+    }
+    this.handle(messages, 0);
+  };
+
+  /** Run the service over messages[start..]; gathers the synchronous replies into one write. */
+  private handle(messages: Buffer[], start: number): void {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    for (let i = start; i < messages.length; i++) {
+      if (this.socket.destroyed) return;
+      this.messagesIn++;
+      let reply: Reply | Promise<Reply>;
+      try {
+        reply = this.service.onMessage(messages[i]!, this);
+      } catch (err) {
+        this.flushReplies(first, more);
+        this.serviceFailed(err);
+        return;
+      }
+      if (isPromise(reply)) {
+        this.flushReplies(first, more);
+        this.awaitReply(reply, messages, i + 1);
+        return;
+      }
+      if (reply == null) continue;
+      const frame = this.codec.encode(toBuffer(reply));
+      if (first === undefined) first = frame;
+      else (more ??= [first]).push(frame);
+    }
+    this.flushReplies(first, more);
+    if (this.inputEnded) this.finishInput();
+  }
+
+  private flushReplies(first: Buffer | undefined, more: Buffer[] | undefined): void {
+    if (first === undefined || this.socket.destroyed || this.socket.writableEnded) return;
+    // One write for a read's worth of replies: one syscall instead of one per message.
+    this.write(more === undefined ? first : Buffer.concat(more));
+  }
+
+  private awaitReply(promise: Promise<Reply>, messages: Buffer[], next: number): void {
+    this.awaiting = true;
+    this.socket.pause();
+    promise.then(
+      (reply) => {
+        this.awaiting = false;
+        if (this.socket.destroyed) return;
+        if (reply != null && !this.socket.writableEnded) this.write(this.codec.encode(toBuffer(reply)));
+        const rest = this.backlog.length === 0 ? messages : messages.slice(next).concat(this.backlog);
+        const from = this.backlog.length === 0 ? next : 0;
+        this.backlog = [];
+        this.handle(rest, from);
+        if (!this.awaiting && !this.writePaused && !this.ending) this.socket.resume();
+        if (!this.awaiting && this.reason?.kind === 'shutdown') this.endGracefully();
+      },
+      (err: unknown) => {
+        this.awaiting = false;
+        this.serviceFailed(err);
+      },
+    );
+  }
+
+  private readonly onEnd = (): void => {
+    // DESIGN §7: a half-close still gets every reply before we close our side.
+    this.inputEnded = true;
+    this.reason ??= { kind: 'peer-closed', detail: 'peer closed' };
+    if (this.ending) return;
+    let last: Buffer[];
+    try {
+      last = this.decoder.end();
+    } catch (err) {
+      this.reason = {
+        kind: 'protocol',
+        detail: (err as Error).message,
+        error: err as Error,
+      };
+      this.logger.warn({ peer: this.peer, err }, (err as Error).message);
+      last = [];
+    }
+    if (this.awaiting) {
+      for (const m of last) this.backlog.push(m);
+      return;
+    }
+    this.handle(last, 0);
+  };
+
+  private finishInput(): void {
+    if (!this.awaiting) this.endGracefully();
+  }
+
+  private protocolError(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.reason = { kind: 'protocol', detail: error.message, error };
+    this.logger.warn(
+      { peer: this.peer, code: (error as SwitchboardError).code },
+      `${this.peer}: ${error.message}`,
+    );
+    this.endGracefully((error as SwitchboardError).notice);
+  }
+
+  private serviceFailed(err: unknown): void {
+    const error =
+      err instanceof SwitchboardError
+        ? err
+        : new SwitchboardError(
+            ErrorCode.SERVICE_FAILED,
+            `service ${this.service.name} failed: ${String((err as Error)?.message ?? err)}`,
+            {
+              cause: err,
+              peer: this.peer,
+            },
+          );
+    this.reason = { kind: 'error', detail: error.message, error };
+    this.logger.error({ peer: this.peer, err }, `${this.peer}: ${error.message}`);
+    this.endGracefully(error.notice ?? 'error: internal server error; closing');
+  }
+
+  private readonly onIdle = (): void => {
+    const error = new IdleTimeoutError(this.peer, this.limits.idleTimeoutMs);
+    this.reason ??= { kind: 'idle', detail: `idle for ${this.limits.idleTimeoutMs} ms`, error };
+    if (this.ending) {
+      this.socket.destroy();
+      return;
+    }
+    this.endGracefully(error.notice);
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    // DESIGN §7: a peer that vanishes costs only its own connection; the 'close' event follows.
+    this.reason ??= describeSocketError(err);
+  };
+
+  private readonly onClose = (): void => {
+    clearTimeout(this.lingerTimer);
+    this.ending = true;
+    const reason = this.reason ?? { kind: 'peer-closed', detail: 'peer closed' };
+    this.logger.info(
+      {
+        peer: this.peer,
+        reason: reason.detail,
+        durationMs: Date.now() - this.openedAt,
+        messagesIn: this.messagesIn,
+        bytesIn: this.socket.bytesRead,
+        bytesOut: this.socket.bytesWritten,
+      },
+      'close',
+    );
+    try {
+      this.service.onClose?.(this, reason);
+    } catch (err) {
+      this.logger.error({ peer: this.peer, err }, `service ${this.service.name} failed while closing`);
+    }
+    this.onClosed(this, reason);
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The service layer (DESIGN §1, §4): messages in, replies or broadcasts out. A service never sees a
+ * socket, only a `Session`, so the same service runs over TCP, Unix sockets, UDP and, later, TLS
+ * and WebSocket, under any framing.
+ */
+import type { Codec, FramingName } from '../framing/codec.js';
+
+export type TransportName = 'tcp' | 'udp' | 'unix';
+
+/** How a session's messages are delimited: a stream framing, or one datagram per message. */
+export type SessionFraming = FramingName | 'datagram';
+
+/** Why a session ended, for the close log line and for services (the hub announces it). */
+export interface CloseReason {
+  readonly kind:
+    | 'peer-closed'
+    | 'reset'
+    | 'error'
+    | 'idle'
+    | 'server-full'
+    | 'shutdown'
+    | 'closed-by-service'
+    | 'protocol';
+  /** A short phrase a person can read: "peer closed", "idle for 30000 ms", "too slow (…)". */
+  readonly detail: string;
+  readonly error?: Error | undefined;
+}
+
+/** One peer, as a service sees it. */
+export interface Session {
+  /** Unique within the process. */
+  readonly id: number;
+  /** Who is on the other side: `127.0.0.1:50312`, or `unix:/tmp/sb.sock#7`. */
+  readonly peer: string;
+  readonly transport: TransportName;
+  readonly framing: SessionFraming;
+  /** Encodes messages for this session's framing (identity for datagrams). */
+  readonly codec: Codec;
+  /** Encode and send one message. Returns false when the outbound buffer is past its high-water mark. */
+  send(message: Buffer | string): boolean;
+  /** Send bytes already encoded with this session's codec; a broadcast encodes once for everyone. */
+  sendEncoded(frame: Buffer): boolean;
+  /** Bytes handed to the session but not yet taken by the operating system. */
+  readonly bufferedBytes: number;
+  /**
+   * Close gracefully: send `notice` (one message) if given, flush what is queued, then close.
+   * `detail` is the reason logged and reported to `onClose`.
+   */
+  close(notice?: string, detail?: string): void;
+  /** Drop the connection at once, discarding what is queued. */
+  destroy(detail?: string, error?: Error): void;
+  readonly closed: boolean;
+}
+
+export type Reply = Buffer | Uint8Array | string | null | undefined | void;
+
+/** A custom service is a plain function: the reply is sent back; `undefined` sends nothing. */
+export type MessageHandler = (message: Buffer, session: Session) => Reply | Promise<Reply>;
+
+export interface Service {
+  readonly name: string;
+  /** The framing a stream endpoint uses when its URL names none. @default 'raw' */
+  readonly defaultFraming?: FramingName;
+  /** Whether the service can run over UDP, one datagram per message. @default true */
+  readonly datagrams?: boolean;
+  onMessage: MessageHandler;
+  /** A stream session opened (not called for UDP, which has no sessions beyond one datagram). */
+  onOpen?(session: Session): void;
+  /** A stream session closed, with why. */
+  onClose?(session: Session, reason: CloseReason): void;
+  /** The server is shutting down: tell peers before their sessions are closed. */
+  shutdown?(): void | Promise<void>;
+}
+
+/** Reads a listener's query parameters; the server reports any parameter nobody took. */
+export interface ServiceParams {
+  /** The value of `name`, marking it as understood. */
+  take(name: string): string | undefined;
+}
+
+/** Builds a service for one listener from that listener's query parameters. */
+export type ServiceFactory = (params: ServiceParams) => Service;
+
+export function toBuffer(reply: Buffer | Uint8Array | string): Buffer {
+  if (typeof reply === 'string') return Buffer.from(reply, 'utf8');
+  if (Buffer.isBuffer(reply)) return reply;
+  return Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
+}
+
+/** Wrap a plain function as a service. */
+export function serviceFromHandler(handler: MessageHandler, name = handler.name || 'custom'): Service {
+  return { name, onMessage: handler };
+}

@@ -1,0 +1,38 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import type { Service } from './service.js';
+
+const LOWER_A = 0x61;
+const LOWER_Z = 0x7a;
+const CASE_BIT = 0x20;
+
+/** ASCII letters upper-cased, every other byte kept: Python's `bytes.upper()`. */
+export function upperAsciiBytes(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    out[i] = b >= LOWER_A && b <= LOWER_Z ? b ^ CASE_BIT : b;
+  }
+  return out;
+}
+
+/**
+ * Unicode upper-casing when the message is valid UTF-8 ("straße" -> "STRASSE"), ASCII bytes
+ * otherwise, so no byte is ever lost or replaced (DESIGN §4).
+ */
+export function upperText(bytes: Buffer): Buffer {
+  if (isAscii(bytes) || !isUtf8(bytes)) return upperAsciiBytes(bytes);
+  return Buffer.from(bytes.toString('utf8').toUpperCase(), 'utf8');
+}
+
+/**
+ * `upper`: replies with the message upper-cased. A `raw` read may end inside a multi-byte character,
+ * so raw streams get ASCII-only upper-casing; framed messages and datagrams are whole, so they get
+ * Unicode upper-casing when they are valid UTF-8.
+ */
+export function upperService(): Service {
+  return {
+    name: 'upper',
+    onMessage: (message, session) =>
+      session.framing === 'raw' ? upperAsciiBytes(message) : upperText(message),
+  };
+}

@@ -1,0 +1,38 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { listenError } from '../errors.js';
+import { formatEndpoint, formatHostPort, type Endpoint } from './endpoint.js';
+
+/** A bound UDP socket: one datagram in, whatever the caller sends back. */
+export interface DatagramListener {
+  readonly url: string;
+  readonly socket: Socket;
+  close(): Promise<void>;
+}
+
+export function udpSocketType(host: string): 'udp4' | 'udp6' {
+  return isIPv6(host) ? 'udp6' : 'udp4';
+}
+
+/**
+ * Bind a UDP endpoint. No SO_REUSEADDR here: for UDP it would let a second server share the port
+ * and split the traffic, where a user expects "already in use".
+ */
+export async function bindUdp(
+  endpoint: Endpoint,
+  onDatagram: (message: Buffer, from: RemoteInfo, peer: string) => void,
+): Promise<DatagramListener> {
+  const socket = createSocket({ type: udpSocketType(endpoint.host) });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (err) => reject(listenError(formatHostPort(endpoint.host, endpoint.port), err)));
+    socket.bind({ address: endpoint.host, port: endpoint.port, exclusive: true }, () => resolve());
+  });
+  socket.removeAllListeners('error');
+  socket.on('message', (message, from) => onDatagram(message, from, formatHostPort(from.address, from.port)));
+  let closing: Promise<void> | undefined;
+  return {
+    url: formatEndpoint({ ...endpoint, port: socket.address().port }),
+    socket,
+    close: () => (closing ??= new Promise((resolve) => socket.close(() => resolve()))),
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Two cores on CI: forks keep socket-heavy files isolated without oversubscribing.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
