@@ -1,5 +1,4 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
@@ -17,24 +16,9 @@ export const LOG_LEVELS: readonly LevelWithSilent[] = [
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 /**
- * Logs for the CLI: structured JSON lines on stderr, or readable lines when stderr is a terminal.
- * Synchronous, so a line written just before exit is never lost.
+ * A structured logger writing JSON lines to `destination` (default: stderr, synchronously, so a
+ * line written just before exit is never lost).
  */
-export function createLogger(
-  level: LevelWithSilent = 'info',
-  readable = process.stderr.isTTY === true,
-): Logger {
-  if (readable) {
-    return pino(
-      { level, base: null },
-      pretty({
-        destination: 2,
-        sync: true,
-        colorize: true,
-        translateTime: 'HH:MM:ss.l',
-        ignore: 'pid,hostname',
-      }),
-    );
-  }
-  return pino({ level, base: null }, pino.destination({ fd: 2, sync: true }));
+export function createLogger(level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
+  return pino({ level, base: null }, destination ?? pino.destination({ fd: 2, sync: true }));
 }

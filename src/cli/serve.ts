@@ -1,0 +1,124 @@
+import { Command, Option } from 'commander';
+import type { Logger } from '../log.js';
+import { serve, type ListenerInfo, type Server } from '../server/serve.js';
+import { cliLogger } from './cli-logger.js';
+import { fail } from './exit-codes.js';
+import { logLevel, wholeNumber } from './options.js';
+
+/** DESIGN §5: what `switchboard serve` runs with no listener given — loopback only, no dependencies. */
+export const DEFAULT_LISTENERS: readonly string[] = [
+  'upper@tcp://127.0.0.1:8088',
+  'upper@udp://127.0.0.1:8088',
+];
+
+interface ServeFlags {
+  logLevel: string;
+  maxConnections?: number;
+  idleTimeout?: number;
+  maxLine?: number;
+  maxFrame?: number;
+  shutdownTimeout?: number;
+}
+
+function hostPort(url: string): string {
+  return url
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/^\[(.*)\]:/, '$1 ')
+    .replace(/:(\d+)$/, ' $1');
+}
+
+/** How a person reaches a listener: our own client first, then the tool they already have. */
+export function howToConnect(l: ListenerInfo): string {
+  const framed = l.framing !== 'raw' && l.framing !== 'datagram' && l.framing !== 'line';
+  const ours =
+    l.service === 'chat'
+      ? `switchboard chat ${l.url}`
+      : `switchboard connect ${l.url}${framed ? ` --framing ${l.framing}` : ''}`;
+  if (framed) return ours;
+  if (l.transport === 'udp') return `${ours}   or   nc -u ${hostPort(l.url)}`;
+  if (l.transport === 'unix') return `${ours}   or   nc -U ${l.url.slice('unix://'.length)}`;
+  return `${ours}   or   nc ${hostPort(l.url)}`;
+}
+
+export function banner(listeners: readonly ListenerInfo[]): string {
+  const width = (pick: (l: ListenerInfo) => string): number =>
+    Math.max(...listeners.map((l) => pick(l).length));
+  const ws = width((l) => l.service);
+  const wu = width((l) => l.url);
+  const wf = width((l) => l.framing) + 2;
+  const rows = listeners.map(
+    (l) =>
+      `  ${l.service.padEnd(ws)}  ${l.url.padEnd(wu)}  ${`(${l.framing})`.padEnd(wf)}  try: ${howToConnect(l)}`,
+  );
+  return `switchboard listening on:\n${rows.join('\n')}\nPress Ctrl-C to stop.\n`;
+}
+
+function handleSignals(server: Server, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second Ctrl-C means "now": don't make the user wait for the deadline.
+      logger.warn(`${signal} again; exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: shutting down (stop accepting, flush replies, close)`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => fail(err),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run one process with any number of listeners, SERVICE@URL each')
+    .argument('[listeners...]', 'SERVICE@URL: services upper, echo, time, chat; transports tcp, udp, unix')
+    .addOption(
+      new Option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+        .default('info')
+        .argParser(logLevel),
+    )
+    .option(
+      '--max-connections <n>',
+      'connections per listener before new ones are turned away (default 10000)',
+      wholeNumber(1),
+    )
+    .option('--idle-timeout <ms>', 'close a connection idle this long (default 0: never)', wholeNumber(0))
+    .option('--max-line <bytes>', 'longest line in line framing (default 65536)', wholeNumber(1))
+    .option('--max-frame <bytes>', 'largest length-prefixed frame (default 1048576)', wholeNumber(1))
+    .option(
+      '--shutdown-timeout <ms>',
+      'on SIGINT/SIGTERM, drop connections still open after this (default 5000)',
+      wholeNumber(0),
+    )
+    .addHelpText(
+      'after',
+      `
+With no listener it starts ${DEFAULT_LISTENERS.join(', ')}.
+URL query parameters set options per listener: framing (raw, line, len32be, len32le), maxLine,
+maxFrame, maxConnections, idleTimeout (ms), and the service's own (chat: see docs/chat.md).
+
+Examples:
+  switchboard serve
+  switchboard serve upper@tcp://127.0.0.1:2000 upper@udp://127.0.0.1:2000
+  switchboard serve 'echo@tcp://127.0.0.1:9000?framing=len32be&maxFrame=65536'
+  switchboard serve upper@unix:///tmp/sb.sock time@tcp://127.0.0.1:0
+  switchboard serve 'chat@tcp://127.0.0.1:8089?flood=0&history=50'`,
+    )
+    .action(async (specs: string[], flags: ServeFlags) => {
+      const logger = await cliLogger(flags.logLevel);
+      const server = await serve(specs.length > 0 ? specs : DEFAULT_LISTENERS, {
+        logger,
+        ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
+        ...(flags.idleTimeout !== undefined && { idleTimeoutMs: flags.idleTimeout }),
+        ...(flags.maxLine !== undefined && { maxLine: flags.maxLine }),
+        ...(flags.maxFrame !== undefined && { maxFrame: flags.maxFrame }),
+        ...(flags.shutdownTimeout !== undefined && { shutdownTimeoutMs: flags.shutdownTimeout }),
+      }).catch(fail);
+      handleSignals(server, logger);
+      process.stdout.write(banner(server.listeners));
+    });
+}

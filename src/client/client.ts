@@ -1,0 +1,308 @@
+import { EventEmitter } from 'node:events';
+import {
+  ConnectionClosedError,
+  InvalidOptionError,
+  RequestTimeoutError,
+  UnsupportedError,
+} from '../errors.js';
+import type { FramingName, FramingOptions } from '../framing/codec.js';
+import { createCodec } from '../framing/registry.js';
+import { formatEndpoint, parseEndpoint, type Endpoint } from '../transports/endpoint.js';
+import { streamTransport } from '../transports/registry.js';
+import { toBuffer, type SessionFraming } from '../services/service.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { DatagramLink } from './datagram-link.js';
+import type { Link, LinkEvents } from './link.js';
+import { StreamLink } from './stream-link.js';
+
+/** Replies held for a consumer before the client stops reading (backpressure, not memory). */
+export const DEFAULT_INBOX_LIMIT = 1024;
+/** How long request() waits for its reply. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface ClientOptions extends FramingOptions {
+  /** Framing for stream transports; a URL's `?framing=` is used when this is absent. @default 'raw' */
+  framing?: FramingName;
+  /** Give up connecting after this long. @default 10000 */
+  connectTimeoutMs?: number;
+  /** How long request() waits for its reply; 0 = forever. @default 10000 */
+  requestTimeoutMs?: number;
+  /**
+   * Reconnect with exponential backoff when an established connection is lost. Requests in flight
+   * are rejected (they may or may not have been served); incoming messages keep flowing.
+   * @default false
+   */
+  reconnect?: boolean | BackoffOptions;
+  /** Unclaimed messages held before the client pauses reading. @default 1024 */
+  inboxLimit?: number;
+}
+
+export interface ClientEvents {
+  /** A message no request() claimed. */
+  message: [message: Buffer];
+  /** send() returned false earlier and the connection can take more now. */
+  drain: [];
+  /** The connection was lost; with reconnect on, `reconnecting` follows. */
+  disconnect: [error: Error | undefined];
+  reconnecting: [info: { attempt: number; delayMs: number }];
+  reconnect: [];
+  /** The client is finished: closed by us, by the server, or out of reconnect attempts. */
+  close: [error: Error | undefined];
+}
+
+interface PendingRequest {
+  resolve(reply: Buffer): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+type State = 'open' | 'ending' | 'reconnecting' | 'closed';
+
+/**
+ * A connection to a switchboard (or any) server. Replies are matched to request() calls in order;
+ * messages no request claims go to 'message' listeners and to async iteration.
+ */
+export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<Buffer> {
+  readonly url: string;
+  readonly framing: SessionFraming;
+  private link!: Link;
+  private state: State = 'open';
+  private readonly pending: PendingRequest[] = [];
+  private readonly inbox: Buffer[] = [];
+  private readonly waiters: Array<(result: IteratorResult<Buffer>) => void> = [];
+  private iterating = 0;
+  private paused = false;
+  private closeError: Error | undefined;
+  private readonly backoff: Backoff | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private resolveClosed!: () => void;
+  /** Resolves when the client is finished, whatever the reason. */
+  readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+
+  /** @internal use connect() */
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly options: ClientOptions,
+  ) {
+    super();
+    this.url = formatEndpoint(endpoint);
+    this.framing = endpoint.transport === 'udp' ? 'datagram' : (options.framing ?? 'raw');
+    const reconnect = options.reconnect;
+    this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;
+  }
+
+  get peer(): string {
+    return this.link.peer;
+  }
+
+  /** @internal */
+  async open(): Promise<void> {
+    const events: LinkEvents = {
+      message: (m) => this.onMessage(m),
+      close: (error) => this.onLinkClose(error),
+      drain: () => this.emit('drain'),
+    };
+    if (this.endpoint.transport === 'udp') {
+      this.link = await DatagramLink.open(this.endpoint, events);
+      return;
+    }
+    const transport = streamTransport(this.endpoint.transport)!;
+    const codec = createCodec(this.framing, this.options);
+    const socket = await transport.connect(this.endpoint, {
+      ...(this.options.connectTimeoutMs !== undefined && { timeoutMs: this.options.connectTimeoutMs }),
+    });
+    this.link = new StreamLink(socket, codec, this.url.replace(/^[a-z]+:\/\//, ''), events);
+  }
+
+  /** Send one message (encoded with the client's framing). False means: wait for the socket to drain. */
+  send(message: Buffer | string): boolean {
+    if (this.state !== 'open')
+      throw new ConnectionClosedError(this.url, `cannot send: the client is ${this.state}`);
+    return this.link.send(toBuffer(message));
+  }
+
+  /**
+   * Send a message and resolve with its reply; replies are matched to requests in order.
+   * @throws UnsupportedError in raw framing, where replies have no boundaries to match.
+   * @throws RequestTimeoutError | ConnectionClosedError
+   */
+  request(message: Buffer | string): Promise<Buffer> {
+    if (this.framing === 'raw') {
+      return Promise.reject(
+        new UnsupportedError(
+          'request() needs message boundaries: raw replies may arrive split or merged; use framing line, len32be or len32le',
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const entry: PendingRequest = { resolve, reject, timer: undefined };
+      if (timeoutMs > 0) {
+        entry.timer = setTimeout(() => {
+          // The reply may still come: keep its place in the queue so later replies stay matched.
+          entry.resolve = () => undefined;
+          reject(new RequestTimeoutError(this.url, timeoutMs));
+        }, timeoutMs);
+      }
+      this.pending.push(entry);
+      try {
+        this.send(message);
+      } catch (err) {
+        this.pending.splice(this.pending.indexOf(entry), 1);
+        clearTimeout(entry.timer);
+        reject(err as Error);
+      }
+    });
+  }
+
+  /** Half-close: send nothing more, and resolve once the server has sent everything and closed. */
+  async end(): Promise<void> {
+    if (this.state === 'open') {
+      this.state = 'ending';
+      this.link.end();
+      if (this.endpoint.transport === 'udp') this.link.destroy();
+    }
+    await this.closed;
+  }
+
+  /** Close now; requests in flight are rejected. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state !== 'closed') {
+      clearTimeout(this.reconnectTimer);
+      const wasReconnecting = this.state === 'reconnecting';
+      this.state = 'closed';
+      if (wasReconnecting) this.finish(undefined);
+      else this.link.destroy();
+    }
+    await this.closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    this.iterating++;
+    try {
+      for (;;) {
+        const next = this.inbox.shift();
+        if (next !== undefined) {
+          if (this.paused && this.inbox.length < this.inboxLimit / 2) {
+            this.paused = false;
+            this.link.resume();
+          }
+          yield next;
+          continue;
+        }
+        if (this.state === 'closed') {
+          if (this.closeError !== undefined) throw this.closeError;
+          return;
+        }
+        const result = await new Promise<IteratorResult<Buffer>>((resolve) => this.waiters.push(resolve));
+        if (result.done === true) continue; // re-check: closed, maybe with an error
+        yield result.value;
+      }
+    } finally {
+      this.iterating--;
+    }
+  }
+
+  private get inboxLimit(): number {
+    return this.options.inboxLimit ?? DEFAULT_INBOX_LIMIT;
+  }
+
+  private onMessage(message: Buffer): void {
+    const request = this.pending.shift();
+    if (request !== undefined) {
+      clearTimeout(request.timer);
+      request.resolve(message);
+      return;
+    }
+    this.emit('message', message);
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      waiter({ value: message, done: false });
+      return;
+    }
+    if (this.iterating === 0 && this.listenerCount('message') > 0) return;
+    this.inbox.push(message);
+    if (!this.paused && this.inbox.length >= this.inboxLimit) {
+      this.paused = true;
+      this.link.pause();
+    }
+  }
+
+  private failPending(error: Error): void {
+    for (const request of this.pending.splice(0)) {
+      clearTimeout(request.timer);
+      request.reject(error);
+    }
+  }
+
+  private onLinkClose(error: Error | undefined): void {
+    if (this.state === 'closed' || this.state === 'ending' || this.backoff === undefined) {
+      this.finish(error);
+      return;
+    }
+    this.failPending(error ?? new ConnectionClosedError(this.url, 'the server closed the connection'));
+    this.state = 'reconnecting';
+    this.emit('disconnect', error);
+    this.scheduleReconnect(error);
+  }
+
+  private scheduleReconnect(lastError: Error | undefined): void {
+    const delayMs = this.backoff!.next();
+    if (delayMs === undefined) {
+      this.finish(lastError ?? new ConnectionClosedError(this.url, 'gave up reconnecting'));
+      return;
+    }
+    this.emit('reconnecting', { attempt: this.backoff!.attempts, delayMs });
+    this.reconnectTimer = setTimeout(() => {
+      this.open().then(
+        () => {
+          if (this.state !== 'reconnecting') return this.link.destroy();
+          this.state = 'open';
+          this.backoff!.reset();
+          this.paused = false;
+          this.emit('reconnect');
+        },
+        (err: unknown) => {
+          if (this.state === 'reconnecting') this.scheduleReconnect(err as Error);
+        },
+      );
+    }, delayMs);
+  }
+
+  private finish(error: Error | undefined): void {
+    const wasClosedByUs = this.state === 'closed' && error === undefined;
+    this.state = 'closed';
+    this.closeError = wasClosedByUs ? undefined : error;
+    this.failPending(error ?? new ConnectionClosedError(this.url, 'the connection closed before the reply'));
+    for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
+    this.emit('close', this.closeError);
+    this.resolveClosed();
+  }
+}
+
+/**
+ * Connect to an endpoint: `tcp://127.0.0.1:8088`, `udp://…`, `unix:///tmp/sb.sock`, with
+ * `?framing=len32be` or `options.framing`.
+ * @example
+ * const client = await connect('tcp://127.0.0.1:9000?framing=len32be');
+ * const reply = await client.request('hello'); // <Buffer 48 45 4c 4c 4f>
+ * @throws InvalidEndpointError | ConnectionRefusedError | ConnectTimeoutError
+ */
+export async function connect(url: string, options: ClientOptions = {}): Promise<Client> {
+  const endpoint = parseEndpoint(url);
+  const framing = options.framing ?? endpoint.params.get('framing') ?? 'raw';
+  const resolved: ClientOptions = { ...options, framing: createCodec(framing).name };
+  for (const key of endpoint.params.keys()) {
+    if (key !== 'framing')
+      throw new InvalidOptionError(
+        `connect(): unknown option '${key}' in ${url}; only framing is understood`,
+      );
+  }
+  const client = new Client(endpoint, resolved);
+  await client.open();
+  return client;
+}
