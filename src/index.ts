@@ -31,3 +31,7 @@ export type { Endpoint } from './transports/endpoint.js';
 export * from './errors.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
+
+export { connect, Client, DEFAULT_INBOX_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from './client/client.js';
+export type { ClientOptions, ClientEvents } from './client/client.js';
+export type { BackoffOptions } from './client/backoff.js';
