@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { serve } from '../../src/server/serve.js';
+import { serve, type ListenerSpec } from '../../src/server/serve.js';
 import { CLI, runCli, startServe } from '../helpers/cli.js';
 
-async function server(spec: string | string[]) {
+async function server(spec: ListenerSpec | ListenerSpec[]) {
   const s = await serve(spec);
   onTestFinished(() => s.close());
   return s;
