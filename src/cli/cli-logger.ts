@@ -17,6 +17,8 @@ export async function cliLogger(level: string): Promise<Logger> {
       colorize: true,
       translateTime: 'HH:MM:ss.l',
       ignore: 'pid,hostname',
+      // One event, one line: a connect or close must not scroll the banner away.
+      singleLine: true,
     }),
   );
 }

@@ -287,7 +287,8 @@ export async function serve(
           ? await startDatagramListener(service, params, logger)
           : await startStreamListener(server, service, params, options, logger);
       server.add(running);
-      logger.info(
+      // The CLI prints a banner; for other programs this is detail.
+      logger.debug(
         { service: running.info.service, url: running.info.url, framing: running.info.framing },
         'listening',
       );
