@@ -119,4 +119,27 @@ describe('switchboard connect at a terminal', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/switchboard: tcp:\/\/127\.0\.0\.1:\d+ closed the connection/);
   });
+
+  it('with --reconnect, survives a server restart on the same port and goes on', async () => {
+    const first = await startServe(['upper@tcp://127.0.0.1:0']);
+    const url = first.urls[0]!;
+    const command = [process.execPath, CLI, 'connect', url, '--reconnect'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    await expect.poll(() => output, { timeout: 5000 }).toContain('> ');
+    first.child.kill('SIGTERM');
+    await first.exited;
+    await expect.poll(() => output, { timeout: 5000 }).toMatch(/\* reconnecting in \d+ ms \(attempt 1\)/);
+    await startServe([`upper@${url}`]);
+    await expect.poll(() => output, { timeout: 10_000 }).toContain(`* reconnected to ${url}`);
+    child.stdin.write('back again\r');
+    await expect.poll(() => output, { timeout: 5000 }).toContain('BACK AGAIN');
+    child.stdin.write('q\r');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
 });
