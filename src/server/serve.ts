@@ -83,6 +83,8 @@ export class Server {
   /** Resolves once close() has finished. */
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   private readonly running: RunningListener[] = [];
+  /** Set while shutting down: called when the last session has gone. */
+  private onDrained: (() => void) | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -111,6 +113,7 @@ export class Server {
   /** @internal */
   untrack(session: StreamSession): void {
     this.sessions.delete(session);
+    if (this.sessions.size === 0) this.onDrained?.();
   }
 
   /**
@@ -152,12 +155,10 @@ export class Server {
         );
         for (const s of this.sessions) s.destroy('shutdown deadline passed');
       }, this.shutdownTimeoutMs);
-      const check = setInterval(() => {
-        if (this.sessions.size > 0) return;
-        clearInterval(check);
+      this.onDrained = () => {
         clearTimeout(deadline);
         resolve();
-      }, 10);
+      };
     });
   }
 }
