@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { connect, type Client } from '../../src/client/client.js';
 import { ErrorCode } from '../../src/errors.js';
-import { serve, type ListenerSpec } from '../../src/server/serve.js';
+import { serve, type ListenerSpec, type ServeOptions } from '../../src/server/serve.js';
 import type { Service } from '../../src/services/service.js';
 
-async function server(spec: ListenerSpec | ListenerSpec[]) {
-  const s = await serve(spec);
+async function server(spec: ListenerSpec | ListenerSpec[], options: ServeOptions = {}) {
+  const s = await serve(spec, options);
   onTestFinished(() => s.close());
   return s;
 }
@@ -76,7 +76,11 @@ describe('connect()', () => {
 
   it('close() is idempotent and rejects requests in flight', async () => {
     const never: Service = { name: 'never', onMessage: () => new Promise(() => undefined) };
-    const s = await server({ url: 'tcp://127.0.0.1:0?framing=line', service: never });
+    // The server would wait out its shutdown deadline for a reply that never comes: keep it short.
+    const s = await server(
+      { url: 'tcp://127.0.0.1:0?framing=line', service: never },
+      { shutdownTimeoutMs: 100 },
+    );
     const c = await client(`${s.listeners[0]!.url}?framing=line`);
     const pending = c.request('hello?');
     await Promise.all([c.close(), c.close()]);
