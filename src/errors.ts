@@ -60,6 +60,9 @@ function formatBytes(n: number): string {
 
 /** A length-prefixed header announced more bytes than the limit; nothing was allocated for it. */
 export class FrameTooLargeError extends SwitchboardError {
+  /** Messages the same chunk completed before the bad header: they are still served. */
+  decoded: Buffer[] = [];
+
   constructor(
     readonly length: number,
     readonly limit: number,
@@ -75,6 +78,9 @@ export class FrameTooLargeError extends SwitchboardError {
 
 /** A line grew past the limit before its `\n` arrived. */
 export class LineTooLongError extends SwitchboardError {
+  /** Messages the same chunk completed before the long line: they are still served. */
+  decoded: Buffer[] = [];
+
   constructor(
     readonly length: number,
     readonly limit: number,

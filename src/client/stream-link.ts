@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { connectError, ConnectionClosedError } from '../errors.js';
-import type { Codec } from '../framing/codec.js';
+import { decodedBefore, type Codec } from '../framing/codec.js';
 import type { Link, LinkEvents } from './link.js';
 
 /** A stream socket with a codec on it. */
@@ -20,6 +20,7 @@ export class StreamLink implements Link {
       try {
         messages = this.decoder.push(chunk);
       } catch (err) {
+        for (const m of decodedBefore(err)) events.message(m);
         this.error = err as Error;
         socket.destroy();
         return;

@@ -31,6 +31,7 @@ export interface Decoder {
    * Feed the next chunk; returns the messages it completed, in order (often none).
    * A returned message may be a view into `chunk`: copy it before keeping it long-term.
    * @throws FrameTooLargeError | LineTooLongError when a limit is passed; the stream is then unusable.
+   *   The error's `decoded` holds the messages the chunk completed before the failure.
    */
   push(chunk: Buffer): Buffer[];
   /**
@@ -52,3 +53,8 @@ export interface Codec {
 }
 
 export const EMPTY = Buffer.alloc(0);
+
+/** The messages a failed push() completed before its error (DESIGN §7: nothing is lost). */
+export function decodedBefore(error: unknown): Buffer[] {
+  return (error as { decoded?: Buffer[] } | null)?.decoded ?? [];
+}

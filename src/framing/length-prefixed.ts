@@ -39,7 +39,11 @@ export class LengthPrefixedDecoder implements Decoder {
         if (this.buffered < HEADER) return out;
         const length = this.readHeader();
         // STYLE: check the limit at the header, before a single body byte is waited for or allocated.
-        if (length > this.maxFrame) throw new FrameTooLargeError(length, this.maxFrame);
+        if (length > this.maxFrame) {
+          const error = new FrameTooLargeError(length, this.maxFrame);
+          error.decoded = out;
+          throw error;
+        }
         this.need = length; // DESIGN §3: 0 is a legal, empty message
       }
       if (this.buffered < this.need) return out;

@@ -32,14 +32,14 @@ export class LineDecoder implements Decoder {
         if (rest === 0) return out;
         // STYLE: check the limit the moment we can, not when the newline finally arrives.
         if (this.pendingLength + rest > this.maxLine) {
-          throw new LineTooLongError(this.pendingLength + rest, this.maxLine);
+          throw this.tooLong(this.pendingLength + rest, out);
         }
         this.pending.push(start === 0 ? chunk : chunk.subarray(start));
         this.pendingLength += rest;
         return out;
       }
       const length = this.pendingLength + (lf - start);
-      if (length > this.maxLine) throw new LineTooLongError(length, this.maxLine);
+      if (length > this.maxLine) throw this.tooLong(length, out);
       if (this.pendingLength === 0) {
         out.push(stripCr(chunk.subarray(start, lf)));
       } else {
@@ -50,6 +50,12 @@ export class LineDecoder implements Decoder {
       }
       start = lf + 1;
     }
+  }
+
+  private tooLong(length: number, decoded: Buffer[]): LineTooLongError {
+    const error = new LineTooLongError(length, this.maxLine);
+    error.decoded = decoded;
+    return error;
   }
 
   /** An unterminated last line still counts (as Python's readline and `nc` users expect). */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Decoder, Codec } from '../framing/codec.js';
+import { decodedBefore, type Codec, type Decoder } from '../framing/codec.js';
 import { IdleTimeoutError, SwitchboardError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -51,6 +51,8 @@ export class StreamSession implements Session {
   private lingerTimer: NodeJS.Timeout | undefined;
   /** Messages that arrived while a promised reply was outstanding (only if a read slipped through). */
   private backlog: Buffer[] = [];
+  /** A protocol error that waits for a promised reply to go out first. */
+  private deferredError: unknown;
   private readonly openedAt = Date.now();
   private messagesIn = 0;
 
@@ -157,7 +159,11 @@ export class StreamSession implements Session {
     try {
       messages = this.decoder.push(chunk);
     } catch (err) {
-      this.protocolError(err);
+      // DESIGN §7, nothing is lost: messages before the bad one are served, then the peer is told.
+      const before = decodedBefore(err);
+      if (before.length > 0 && !this.awaiting) this.handle(before, 0);
+      if (this.awaiting) this.deferredError = err;
+      else this.protocolError(err);
       return;
     }
     if (messages.length === 0) return;
@@ -215,6 +221,7 @@ export class StreamSession implements Session {
         const from = this.backlog.length === 0 ? next : 0;
         this.backlog = [];
         this.handle(rest, from);
+        if (!this.awaiting && this.deferredError !== undefined) return this.protocolError(this.deferredError);
         if (!this.awaiting && !this.writePaused && !this.ending) this.socket.resume();
         if (!this.awaiting && this.reason?.kind === 'shutdown') this.endGracefully();
       },

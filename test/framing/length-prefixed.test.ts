@@ -47,6 +47,13 @@ describe('len32be / len32le', () => {
     expect(ok.push(Buffer.concat([header(limit), Buffer.alloc(limit)]))[0]).toHaveLength(limit);
   });
 
+  it('keep the frames a read completed before a bad header on the error', () => {
+    const d = lengthPrefixedCodec('be', 10).createDecoder();
+    expect(() => d.push(Buffer.concat([header(2), Buffer.from('ok'), header(11)]))).toThrow(
+      expect.objectContaining({ decoded: [Buffer.from('ok')] }),
+    );
+  });
+
   it('allocate nothing for a header announcing 4 GiB', () => {
     const d = lengthPrefixedCodec('be').createDecoder();
     const before = process.memoryUsage().arrayBuffers;

@@ -51,6 +51,16 @@ describe('line', () => {
     expect((error as LineTooLongError).notice).toBe(`error: line longer than ${limit} bytes; closing`);
   });
 
+  it('keeps the lines a read completed before the long one on the error (nothing is lost)', () => {
+    let error: unknown;
+    try {
+      lineCodec(4).createDecoder().push(Buffer.from('ok\nabcdefg'));
+    } catch (err) {
+      error = err;
+    }
+    expect(text((error as LineTooLongError).decoded)).toEqual(['ok']);
+  });
+
   it('fails at limit + 1 when the whole long line arrives in one read', () => {
     expect(() => lineCodec(4).createDecoder().push(Buffer.from('abcde\n'))).toThrow(LineTooLongError);
   });
