@@ -1,0 +1,41 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { upperAsciiBytes, upperText } from '../../src/services/upper.js';
+
+/** What Python's bytes.upper() does: a-z become A-Z, every other byte stays. */
+function pythonBytesUpper(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.map((b) => (b >= 0x61 && b <= 0x7a ? b - 0x20 : b)));
+}
+
+describe('upper', () => {
+  it('raw: changes ASCII letters only, byte for byte, for any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => {
+        const out = upperAsciiBytes(Buffer.from(bytes));
+        expect(out).toEqual(pythonBytesUpper(bytes));
+      }),
+    );
+  });
+
+  it('raw: leaves UTF-8 multi-byte characters untouched (a read may split them)', () => {
+    expect(upperAsciiBytes(Buffer.from('héllo wörld')).toString()).toBe('HéLLO WöRLD');
+  });
+
+  it('framed: upper-cases Unicode text when the message is valid UTF-8', () => {
+    expect(upperText(Buffer.from('straße ünïcode ǆ')).toString()).toBe('STRASSE ÜNÏCODE Ǆ');
+  });
+
+  it('framed: falls back to ASCII bytes for invalid UTF-8, losing or replacing nothing', () => {
+    const binary = Buffer.from([0x61, 0xff, 0x62, 0xc3, 0x00, 0x7a]);
+    expect(upperText(binary)).toEqual(Buffer.from([0x41, 0xff, 0x42, 0xc3, 0x00, 0x5a]));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const buf = Buffer.from(bytes);
+        const out = upperText(buf);
+        if (!Buffer.from(buf.toString('utf8'), 'utf8').equals(buf))
+          expect(out).toEqual(pythonBytesUpper(bytes));
+        else expect(out.toString('utf8')).toBe(buf.toString('utf8').toUpperCase());
+      }),
+    );
+  });
+});
