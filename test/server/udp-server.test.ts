@@ -6,7 +6,9 @@ import { startServer } from '../helpers/socket.js';
 
 function udpPeer(): Socket {
   const socket = createSocket({ type: 'udp4', sendBufferSize: 1 << 20, recvBufferSize: 1 << 20 });
-  onTestFinished(() => socket.close());
+  onTestFinished(() => {
+    socket.close();
+  });
   return socket;
 }
 
