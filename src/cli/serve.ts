@@ -9,6 +9,7 @@ import { logLevel, wholeNumber } from './options.js';
 export const DEFAULT_LISTENERS: readonly string[] = [
   'upper@tcp://127.0.0.1:8088',
   'upper@udp://127.0.0.1:8088',
+  'chat@tcp://127.0.0.1:8089',
 ];
 
 interface ServeFlags {

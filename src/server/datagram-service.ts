@@ -44,6 +44,11 @@ class DatagramSession implements Session {
     return true;
   }
 
+  sendFrames(datagrams: readonly Buffer[]): boolean {
+    for (const d of datagrams) this.sendEncoded(d);
+    return true;
+  }
+
   close(): void {}
   destroy(): void {}
 }

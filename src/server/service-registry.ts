@@ -1,4 +1,5 @@
 import { UnknownServiceError } from '../errors.js';
+import { createChatService } from '../hub/chat-service.js';
 import { echoService } from '../services/echo.js';
 import type { ServiceFactory } from '../services/service.js';
 import { timeService } from '../services/time.js';
@@ -9,6 +10,7 @@ export const BUILTIN_SERVICES: Readonly<Record<string, ServiceFactory>> = {
   upper: () => upperService(),
   echo: () => echoService(),
   time: () => timeService(),
+  chat: (params) => createChatService(params),
 };
 
 export function findService(

@@ -109,6 +109,17 @@ export class StreamSession implements Session {
     return this.write(frame);
   }
 
+  sendFrames(frames: readonly Buffer[]): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    if (frames.length === 1) return this.write(frames[0]!);
+    // cork/uncork: one writev syscall for the batch, and no copy of buffers shared with others.
+    this.socket.cork();
+    let ok = true;
+    for (const frame of frames) ok = this.write(frame) && ok;
+    this.socket.uncork();
+    return ok;
+  }
+
   close(notice?: string, detail = 'closed by service'): void {
     this.reason ??= { kind: 'closed-by-service', detail };
     this.endGracefully(notice);

@@ -40,6 +40,8 @@ export interface Session {
   send(message: Buffer | string): boolean;
   /** Send bytes already encoded with this session's codec; a broadcast encodes once for everyone. */
   sendEncoded(frame: Buffer): boolean;
+  /** Send several encoded frames in one write (corked), without copying them into one buffer. */
+  sendFrames(frames: readonly Buffer[]): boolean;
   /** Bytes handed to the session but not yet taken by the operating system. */
   readonly bufferedBytes: number;
   /**

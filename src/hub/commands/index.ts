@@ -1,0 +1,36 @@
+import type { Hub } from '../hub.js';
+import type { Member } from '../member.js';
+import type { ChatCommand } from './command.js';
+import { helpCommand } from './help.js';
+import { joinCommand } from './join.js';
+import { meCommand } from './me.js';
+import { msgCommand } from './msg.js';
+import { nickCommand } from './nick.js';
+import { partCommand } from './part.js';
+import { quitCommand } from './quit.js';
+import { roomsCommand } from './rooms.js';
+import { whoCommand } from './who.js';
+
+const ORDERED: ChatCommand[] = [
+  nickCommand,
+  joinCommand,
+  partCommand,
+  msgCommand,
+  meCommand,
+  whoCommand,
+  roomsCommand,
+  quitCommand,
+];
+ORDERED.push(helpCommand(() => ORDERED));
+
+const COMMANDS: ReadonlyMap<string, ChatCommand> = new Map(ORDERED.map((c) => [c.name, c]));
+
+/** Run `/name args`; an unknown command gets a notice naming it. */
+export function runCommand(hub: Hub, member: Member, line: string): void {
+  const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
+  const name = match[1]!.toLowerCase();
+  const command = COMMANDS.get(name);
+  if (command === undefined)
+    return hub.notice(member, `unknown command /${match[1]}; type /help for the list`);
+  command.run(hub, member, match[2]!.trim());
+}

@@ -1,0 +1,12 @@
+import type { ChatCommand } from './command.js';
+
+export const msgCommand: ChatCommand = {
+  name: 'msg',
+  usage: '/msg NICK text',
+  summary: 'send text to NICK alone',
+  run(hub, member, args) {
+    const match = /^(\S+)\s+(.*\S.*)$/.exec(args);
+    if (match === null) return hub.notice(member, `usage: ${this.usage}`);
+    hub.privateMessage(member, match[1]!, match[2]!);
+  },
+};

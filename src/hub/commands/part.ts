@@ -1,0 +1,8 @@
+import type { ChatCommand } from './command.js';
+
+export const partCommand: ChatCommand = {
+  name: 'part',
+  usage: '/part',
+  summary: 'leave your room',
+  run: (hub, member) => hub.part(member),
+};

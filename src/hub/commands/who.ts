@@ -1,0 +1,8 @@
+import type { ChatCommand } from './command.js';
+
+export const whoCommand: ChatCommand = {
+  name: 'who',
+  usage: '/who',
+  summary: 'list who is in your room',
+  run: (hub, member) => hub.who(member),
+};

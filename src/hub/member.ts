@@ -1,0 +1,28 @@
+import type { Session } from '../services/service.js';
+import { FloodLimiter } from './flood-limiter.js';
+import type { Room } from './room.js';
+
+/** One person in the hub: a session, a nick, the room it is in, and what waits to be written to it. */
+export class Member {
+  room: Room | undefined;
+  /** Frames queued this tick; written together by the hub's flush. */
+  pending: Buffer[] = [];
+  pendingBytes = 0;
+  /** Set once the member is leaving: nothing more is queued for it. */
+  gone = false;
+  readonly flood: FloodLimiter | undefined;
+
+  constructor(
+    readonly session: Session,
+    public nick: string,
+    floodRate: number,
+    floodBurst: number,
+  ) {
+    this.flood = floodRate > 0 ? new FloodLimiter(floodRate, floodBurst) : undefined;
+  }
+
+  /** Bytes waiting for this member: ours, plus what the socket has not handed to the kernel. */
+  get queuedBytes(): number {
+    return this.pendingBytes + this.session.bufferedBytes;
+  }
+}
