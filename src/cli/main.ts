@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './bench.js';
+import { chatCommand } from './chat.js';
 import { connectCommand } from './connect.js';
 import { ExitCode, fail } from './exit-codes.js';
 import { serveCommand } from './serve.js';
@@ -14,6 +16,8 @@ const program = new Command('switchboard')
 
 program.addCommand(serveCommand());
 program.addCommand(connectCommand());
+program.addCommand(chatCommand());
+program.addCommand(benchCommand());
 // Further commands register here, one line each.
 
 /** DESIGN §5: bad usage exits 2 (commander's own default is 1). */

@@ -7,9 +7,11 @@ import { portOf, runCli, startServe } from '../helpers/cli.js';
 
 describe('switchboard serve', () => {
   it('defaults to the listeners of DESIGN §5, loopback only', () => {
-    expect(DEFAULT_LISTENERS).toEqual(
-      expect.arrayContaining(['upper@tcp://127.0.0.1:8088', 'upper@udp://127.0.0.1:8088']),
-    );
+    expect([...DEFAULT_LISTENERS].sort()).toEqual([
+      'chat@tcp://127.0.0.1:8089',
+      'upper@tcp://127.0.0.1:8088',
+      'upper@udp://127.0.0.1:8088',
+    ]);
   });
 
   it('prints a banner with every endpoint, its resolved port and how to reach it', async () => {

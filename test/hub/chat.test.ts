@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { startServer } from '../helpers/socket.js';
+
+async function chat(query = '') {
+  const server = await startServer(`chat@tcp://127.0.0.1:0${query}`);
+  const port = server.listeners[0]!.port;
+  /** A member who has read its greeting; optionally renamed. */
+  const member = async (nick?: string): Promise<LineClient> => {
+    const c = await lineClient(port);
+    await c.expect(
+      /^\* welcome to switchboard chat, guest-\d+! You are in lobby \(\d+ members?\)\. Type \/help/,
+    );
+    if (nick !== undefined) {
+      c.send(`/nick ${nick}`);
+      await c.expect(new RegExp(`^\\* you are now ${nick}$`));
+    }
+    return c;
+  };
+  return { server, port, member };
+}
+
+describe('chat hub', () => {
+  it('relays a plain line to everyone else in the room, not back to the sender', async () => {
+    const { member } = await chat();
+    const alice = await member('alice');
+    const bob = await member('bob');
+    const carol = await member('carol');
+    alice.send('hello room');
+    await bob.expect(/^<alice> hello room$/);
+    await carol.expect(/^<alice> hello room$/);
+    bob.send('/who'); // a marker: anything alice got before its reply came before it
+    await bob.expect(/^\* lobby: /);
+    alice.send('/who');
+    await alice.expect(/^\* lobby: alice, bob, carol \(3 members\)$/);
+    expect(alice.lines.filter((l) => l.includes('hello room'))).toEqual([]);
+  });
+
+  it('gives every member the same order: 3 concurrent senders × 300 lines', async () => {
+    const { member } = await chat('?flood=0');
+    const senders = await Promise.all(['s1', 's2', 's3'].map((n) => member(n)));
+    const watchers = await Promise.all(['w1', 'w2'].map((n) => member(n)));
+    senders.forEach((s, i) => {
+      for (let j = 0; j < 300; j++) s.send(`${i}:${j}`);
+    });
+    for (const w of watchers) await w.expect(/^<s\d> \d:299$/, 10_000);
+    const relayed = (c: LineClient): string[] => c.lines.filter((l) => /^<s\d> /.test(l));
+    await Promise.all(
+      watchers.map(async (w) => {
+        while (relayed(w).length < 900) await w.expect(/^<s\d> /, 10_000);
+      }),
+    );
+    const [a, b] = watchers.map(relayed);
+    expect(a).toHaveLength(900);
+    expect(a).toEqual(b);
+    for (let i = 0; i < 3; i++) {
+      const own = a!.filter((l) => l.startsWith(`<s${i + 1}> `)).map((l) => Number(l.split(':')[1]));
+      expect(own).toEqual(Array.from({ length: 300 }, (_, j) => j));
+    }
+  });
+
+  it('strips control characters so nobody can forge a nick or clear screens', async () => {
+    const { member } = await chat();
+    const mallory = await member('mallory');
+    const victim = await member('victim');
+    mallory.send('\r<victim> fake confession');
+    mallory.send('\x1b[2Jcleared\x07 \x00nul \u202Eesrever \x1b]0;title\x07done \x9b31mred');
+    const forged = await victim.expect(/^<mallory> /);
+    expect(forged).toBe('<mallory> <victim> fake confession');
+    const cleaned = await victim.expect(/^<mallory> /);
+    expect(cleaned).toBe('<mallory> cleared nul esrever done red');
+    // eslint-disable-next-line no-control-regex
+    expect(victim.lines.join('\n')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+  });
+
+  it('keeps nicks unique regardless of case, and validated', async () => {
+    const { member } = await chat();
+    const alice = await member('Alice');
+    const other = await member();
+    other.send('/nick alice');
+    await other.expect(/^\* nick alice is taken$/);
+    other.send('/nick bad name!');
+    await other.expect(/^\* invalid nick 'bad name!': use 1-24 letters, digits, _ or -$/);
+    other.send(`/nick ${'x'.repeat(25)}`);
+    await other.expect(/^\* invalid nick/);
+    alice.send('/nick ALICE');
+    await alice.expect(/^\* you are now ALICE$/);
+    await other.expect(/^\* Alice is now known as ALICE$/);
+  });
+
+  it('/msg reaches only its target, showing the sender', async () => {
+    const { member } = await chat();
+    const alice = await member('alice');
+    const bob = await member('bob');
+    const eve = await member('eve');
+    alice.send('/msg bob meet at noon');
+    await bob.expect(/^\*alice\* meet at noon$/);
+    await alice.expect(/^-> \*bob\* meet at noon$/);
+    alice.send('/msg nobody hi');
+    await alice.expect(/^\* no such nick: nobody$/);
+    eve.send('/who');
+    await eve.expect(/^\* lobby: /);
+    expect(eve.lines.some((l) => l.includes('noon'))).toBe(false);
+  });
+
+  it('replays the recent history of a room to whoever joins, marked as history', async () => {
+    const { member } = await chat('?history=3');
+    const alice = await member('alice');
+    for (const word of ['one', 'two', 'three', 'four']) alice.send(word);
+    alice.send('/me waves');
+    alice.send('/who');
+    await alice.expect(/^\* lobby: alice/);
+    const late = await lineClient((await chat()).port); // a member of another hub sees nothing of it
+    await late.expect(/^\* welcome/);
+    const bob = await member();
+    await bob.expect(/^\* history: the last 3 messages in lobby$/);
+    expect([
+      await bob.expect(/^\[history\]/),
+      await bob.expect(/^\[history\]/),
+      await bob.expect(/^\[history\]/),
+    ]).toEqual(['[history] <alice> three', '[history] <alice> four', '[history] * alice waves']);
+    await bob.expect(/^\* end of history$/);
+    expect(late.lines.some((l) => l.includes('history'))).toBe(false);
+  });
+
+  it('rooms: /join, /part, /rooms, joins and leaves announced', async () => {
+    const { member } = await chat();
+    const alice = await member('alice');
+    const bob = await member('bob');
+    alice.send('/join #dev');
+    await alice.expect(/^\* you joined dev \(1 member\)$/);
+    await bob.expect(/^\* alice left for dev$/);
+    bob.send('/join dev');
+    await alice.expect(/^\* bob joined dev$/);
+    bob.send('in dev');
+    await alice.expect(/^<bob> in dev$/);
+    bob.send('/rooms');
+    await bob.expect(/^\* rooms: lobby \(0\), dev \(2\)$/);
+    bob.send('/part');
+    await bob.expect(/^\* you left dev; \/join ROOM to talk again$/);
+    await alice.expect(/^\* bob left$/);
+    bob.send('anyone?');
+    await bob.expect(/^\* you are not in a room; \/join ROOM first$/);
+  });
+
+  it('does not announce joins and leaves in rooms above the announce limit', async () => {
+    const { member } = await chat('?announce=1');
+    const first = await member('first');
+    await member('second'); // joins a room of 1: announced
+    await first.expect(/^\* guest-\d+ joined lobby$/);
+    const third = await member('third'); // joins a room of 2, above the limit: quiet
+    third.send('/quit');
+    await third.closed;
+    // The server may see the close a moment after the client does: ask until it has.
+    for (let who = ''; !who.endsWith('(2 members)');) {
+      first.send('/who');
+      who = await first.expect(/^\* lobby: /);
+    }
+    expect(first.lines.filter((l) => /joined|left|known as/.test(l))).toEqual(['* guest-2 joined lobby']);
+  });
+
+  it('answers unknown commands, empty lines and over-long lines with notices, relaying nothing', async () => {
+    const { member } = await chat('?maxMessage=16');
+    const alice = await member('alice');
+    const bob = await member('bob');
+    alice.send('/dance');
+    await alice.expect(/^\* unknown command \/dance; type \/help for the list$/);
+    alice.send('');
+    await alice.expect(/^\* empty line not sent$/);
+    alice.send('x'.repeat(17));
+    await alice.expect(/^\* line too long \(17 bytes, limit 16\); not sent$/);
+    alice.send('/help');
+    await alice.expect(/^\* {3}\/msg NICK text {2}send text to NICK alone$/);
+    bob.send('/who');
+    await bob.expect(/^\* lobby/);
+    expect(bob.lines.some((l) => l.startsWith('<alice>'))).toBe(false);
+  });
+
+  it('refuses lines over the flood limit with one notice, and disconnects a member who goes on', async () => {
+    const { member } = await chat('?flood=5&burst=5');
+    const spammer = await member('spammer');
+    const bob = await member('bob');
+    for (let i = 0; i < 8; i++) spammer.send(`spam ${i}`);
+    await spammer.expect(/^\* slow down: over 5 lines a second; lines are dropped until you do$/);
+    for (let i = 0; i < 20; i++) spammer.send(`more ${i}`);
+    await spammer.expect(/^\* disconnected: flooding \(over 5 lines\/s after a warning\)$/);
+    await spammer.closed;
+    await bob.expect(/^\* spammer left \(flooding/);
+    const relayed = bob.lines.filter((l) => l.startsWith('<spammer>'));
+    // The burst of 5 covers '/nick spammer' too: commands count as lines.
+    expect(relayed.length).toBeGreaterThanOrEqual(4);
+    expect(relayed.length).toBeLessThan(8);
+    expect(spammer.lines.filter((l) => l.startsWith('* slow down'))).toHaveLength(1);
+  });
+
+  it('/quit tells the room why, and closes', async () => {
+    const { member } = await chat();
+    const alice = await member('alice');
+    const bob = await member('bob');
+    alice.send('/quit off to lunch');
+    await alice.expect(/^\* bye$/);
+    await alice.closed;
+    await bob.expect(/^\* alice left \(quit: off to lunch\)$/);
+  });
+
+  it('tells every member the server is shutting down, then closes', async () => {
+    const { server, member } = await chat();
+    const members = await Promise.all([member('a'), member('b')]);
+    await server.close();
+    for (const m of members) {
+      await m.expect(/^\* server shutting down$/);
+      await m.closed;
+    }
+  });
+
+  it('refuses to run over udp', async () => {
+    await expect(startServer('chat@udp://127.0.0.1:0')).rejects.toThrow(/chat needs connections/);
+  });
+
+  it('rejects unknown and malformed chat options, naming them', async () => {
+    await expect(startServer('chat@tcp://127.0.0.1:0?flood=fast')).rejects.toThrow(
+      'chat: flood=fast must be a whole number of at least 0',
+    );
+    await expect(startServer('chat@tcp://127.0.0.1:0?colour=red')).rejects.toThrow(/unknown option 'colour'/);
+  });
+});
