@@ -35,3 +35,14 @@ export type { Logger } from './log.js';
 export { connect, Client, DEFAULT_INBOX_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from './client/client.js';
 export type { ClientOptions, ClientEvents } from './client/client.js';
 export type { BackoffOptions } from './client/backoff.js';
+
+export { runBench, formatResult, formatJson } from './bench/index.js';
+export type {
+  BenchOptions,
+  BenchResult,
+  BenchErrors,
+  RequestReplyResult,
+  FanoutResult,
+  LatencySummary,
+  CpuUsage,
+} from './bench/index.js';

@@ -1,0 +1,16 @@
+import type { FanoutAdapter } from './adapter.js';
+
+const LF = Buffer.from('\n');
+
+/**
+ * switchboard's chat hub (DESIGN §6): everyone joins a room of its own for the run, so history and
+ * traffic of other runs never mix in; a relayed line arrives as `<nick> body`.
+ */
+export const switchboardChatAdapter: FanoutAdapter = {
+  name: 'switchboard',
+  setup: (socket, _role, room) => {
+    socket.write(`/join ${room}\n`);
+  },
+  encode: (body) => Buffer.concat([body, LF]),
+  onControlLine: () => undefined,
+};

@@ -1,0 +1,383 @@
+/**
+ * The fan-out load generator: one sender and K members in one room of a hub; measures deliveries
+ * per second and delivery latency, and counts gaps, repeats, wrong and missing deliveries.
+ *
+ * Each message body is `#<tag><seq>#` and lower-case padding to the requested size; the tag is new
+ * every run, so lines of other runs (room history) are ignored. Before the run the sender sends
+ * probes (`#<tag>p#`) until every member has seen one: the room is then known to be complete,
+ * whatever greeting or join protocol the hub has.
+ */
+import type { Socket } from 'node:net';
+import { createCodec } from '../framing/registry.js';
+import { fanoutAdapter, type FanoutAdapter } from './adapters/index.js';
+import { openBenchSocket, openMany, targetName } from './connect.js';
+import { CpuMeter } from './cpu.js';
+import { excerpt } from './expect.js';
+import { LatencyHistogram } from './histogram.js';
+import type { ResolvedBenchOptions } from './options.js';
+import { makePayloads } from './payload.js';
+import { emptyErrors, errorTotal, noteError, type BenchErrors, type FanoutResult } from './result.js';
+
+const HASH = 0x23;
+const DIGIT_0 = 0x30;
+const PROBE = 0x70; // 'p'
+const TAG_LENGTH = 4;
+const PROBE_INTERVAL_MS = 20;
+/** Flat-out sending: messages per write, and writes per turn of the event loop before yielding to reads. */
+const FLAT_OUT_BATCH = 32;
+const FLAT_OUT_WRITES_PER_TURN = 8;
+
+/** A Float64Array that grows: send time per sequence number, without a Map on the hot path. */
+class GrowableTimes {
+  private a = new Float64Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.a.length) {
+      const b = new Float64Array(Math.max(this.a.length * 2, i + 1));
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+  get(i: number): number {
+    return this.a[i] ?? 0;
+  }
+}
+
+class GrowableCounts {
+  private a = new Uint32Array(1024);
+  increment(i: number): number {
+    if (i >= this.a.length) {
+      const b = new Uint32Array(Math.max(this.a.length * 2, i + 1));
+      b.set(this.a);
+      this.a = b;
+    }
+    return ++this.a[i]!;
+  }
+  get(i: number): number {
+    return this.a[i] ?? 0;
+  }
+}
+
+interface Run {
+  readonly o: ResolvedBenchOptions;
+  readonly adapter: FanoutAdapter;
+  readonly tag: Buffer;
+  readonly padding: Buffer;
+  readonly sendTimes: GrowableTimes;
+  readonly counts: GrowableCounts;
+  readonly histogram: LatencyHistogram;
+  readonly errors: BenchErrors;
+  sent: number;
+  /** Lowest sequence number not yet delivered to every live member. */
+  frontier: number;
+  liveMembers: number;
+  deliveries: number;
+  lastDeliveryAt: number;
+  onProgress(): void;
+}
+
+class Member {
+  /** Next sequence number this member expects. */
+  next = 0;
+  sawProbe = false;
+  done = false;
+  lastControl = '';
+  private readonly decoder = createCodec('line', { maxLine: 0xffff_ffff }).createDecoder();
+
+  constructor(
+    private readonly run: Run,
+    private readonly socket: Socket,
+    private readonly index: number,
+    private readonly onProbe: () => void,
+  ) {
+    socket.on('data', this.onData);
+    socket.on('error', (err) => this.fail(`member ${index} to ${targetName(run.o)}: ${err.message}`));
+    const closed = (): void => this.fail(`member ${index}: the hub closed the connection${this.lastWords()}`);
+    socket.on('end', closed);
+    socket.on('close', closed);
+  }
+
+  private lastWords(): string {
+    return this.lastControl === '' ? '' : ` (last line: ${JSON.stringify(this.lastControl.slice(0, 120))})`;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const now = performance.now();
+    const run = this.run;
+    for (const line of this.decoder.push(chunk)) {
+      const at = line.indexOf(HASH);
+      if (at === -1 || line.compare(run.tag, 0, TAG_LENGTH, at + 1, at + 1 + TAG_LENGTH) !== 0) {
+        if (at === -1) {
+          this.lastControl = line.toString('utf8');
+          const problem = run.adapter.onControlLine(line, this.socket);
+          if (problem !== undefined) this.fail(`member ${this.index}: ${problem}`);
+        }
+        continue;
+      }
+      let i = at + 1 + TAG_LENGTH;
+      if (line[i] === PROBE) {
+        if (!this.sawProbe) {
+          this.sawProbe = true;
+          this.onProbe();
+        }
+        continue;
+      }
+      let seq = 0;
+      let c = line[i];
+      while (c !== undefined && c !== HASH) {
+        seq = seq * 10 + (c - DIGIT_0);
+        c = line[++i];
+      }
+      // The body after the header must be exactly the padding the sender wrote after its header.
+      const headerLength = i + 1 - at;
+      if (
+        line.length - (i + 1) !== run.o.size - headerLength ||
+        line.compare(run.padding, headerLength, run.o.size, i + 1) !== 0
+      ) {
+        run.errors.wrong++;
+        noteError(
+          run.errors,
+          `member ${this.index}, message ${seq}: body changed in transit: ${excerpt(line.subarray(at))}`,
+        );
+      }
+      this.deliver(seq, now);
+    }
+  };
+
+  private deliver(seq: number, now: number): void {
+    const run = this.run;
+    if (seq < this.next || seq >= run.sent) {
+      run.errors.repeats++;
+      noteError(
+        run.errors,
+        `member ${this.index}: message ${seq} again or out of order (expected ${this.next})`,
+      );
+      return;
+    }
+    if (seq > this.next) {
+      run.errors.gaps += seq - this.next;
+      noteError(run.errors, `member ${this.index}: messages ${this.next}..${seq - 1} skipped`);
+    }
+    this.next = seq + 1;
+    run.deliveries++;
+    run.lastDeliveryAt = now;
+    run.histogram.recordMs(now - run.sendTimes.get(seq));
+    if (run.counts.increment(seq) >= run.liveMembers) run.onProgress();
+  }
+
+  fail(line: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.run.errors.connections++;
+    noteError(this.run.errors, line);
+    this.socket.destroy();
+    this.run.liveMembers--;
+    this.run.onProgress();
+  }
+
+  /** End of run: what this member never got. */
+  settle(): void {
+    if (this.done) return;
+    this.done = true;
+    const missing = this.run.sent - this.next;
+    if (missing > 0) {
+      this.run.errors.missing += missing;
+      noteError(this.run.errors, `member ${this.index}: last ${missing} message(s) never arrived`);
+    }
+    this.socket.destroy();
+  }
+}
+
+function randomTag(): Buffer {
+  const tag = Buffer.allocUnsafe(TAG_LENGTH);
+  for (let i = 0; i < TAG_LENGTH; i++) tag[i] = 0x61 + Math.floor(Math.random() * 26);
+  return tag;
+}
+
+/** Run a fan-out benchmark with resolved options. */
+export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> {
+  const adapter = fanoutAdapter(o.adapter);
+  const tag = randomTag();
+  const room = `bench${tag.toString('latin1')}`;
+  const errors = emptyErrors();
+  const run: Run = {
+    o,
+    adapter,
+    tag,
+    padding: makePayloads(1, o.size, o.seed)[0]!,
+    sendTimes: new GrowableTimes(),
+    counts: new GrowableCounts(),
+    histogram: new LatencyHistogram(),
+    errors,
+    sent: 0,
+    frontier: 0,
+    liveMembers: o.subscribers,
+    deliveries: 0,
+    lastDeliveryAt: 0,
+    onProgress: () => undefined,
+  };
+
+  const memberSockets = await openMany(o, o.subscribers);
+  const sender = await openBenchSocket(o).catch((err: unknown) => {
+    for (const s of memberSockets) s.destroy();
+    throw err;
+  });
+  let probesSeen = 0;
+  let allProbed!: () => void;
+  const probed = new Promise<void>((resolve) => (allProbed = resolve));
+  const members = memberSockets.map(
+    (socket, i) =>
+      new Member(run, socket, i, () => {
+        if (++probesSeen === o.subscribers) allProbed();
+      }),
+  );
+  sender.on('data', (chunk: Buffer) => {
+    // The sender reads only protocol chatter (greetings, nats PING) and answers what needs it.
+    for (const line of chunk.toString('latin1').split('\n')) {
+      if (line.startsWith('PING')) adapter.onControlLine(Buffer.from(line), sender);
+    }
+  });
+  let senderProblem: string | undefined;
+  sender.on('error', (err) => (senderProblem ??= `sender: ${err.message}`));
+  sender.on('end', () => (senderProblem ??= 'sender: the hub closed the connection'));
+  sender.on('close', () => (senderProblem ??= 'sender: the hub closed the connection'));
+
+  for (const s of memberSockets) adapter.setup(s, 'member', room);
+  adapter.setup(sender, 'sender', room);
+
+  // Probe until the room is complete (every member has seen a probe) or the connect deadline passes.
+  const probe = Buffer.allocUnsafe(o.size);
+  run.padding.copy(probe);
+  probe.write(`#${tag.toString('latin1')}p#`, 'latin1');
+  const probeBytes = adapter.encode(probe, room);
+  const probeTimer = setInterval(() => sender.write(probeBytes), PROBE_INTERVAL_MS);
+  sender.write(probeBytes);
+  const deadline = new Promise<'timeout'>((resolve) =>
+    setTimeout(() => resolve('timeout'), o.connectTimeoutMs).unref(),
+  );
+  const ready = await Promise.race([probed, deadline]);
+  clearInterval(probeTimer);
+  if (ready === 'timeout') {
+    for (const s of [...memberSockets, sender]) s.destroy();
+    throw new Error(
+      `only ${probesSeen} of ${o.subscribers} members received the sender's messages within ${o.connectTimeoutMs} ms; ` +
+        `is ${targetName(o)} a ${adapter.name} hub (--adapter)?`,
+    );
+  }
+  // Let probes still in the pipes arrive before the clock starts.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+
+  const cpu = new CpuMeter();
+  const startedAt = performance.now();
+  run.lastDeliveryAt = startedAt;
+  const quota = o.messages ?? Infinity;
+  let stopping = false;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+
+  const header = `#${tag.toString('latin1')}`;
+  const encodeNext = (now: number): Buffer => {
+    const seq = run.sent++;
+    // The header overwrites the start of the padding; the members check the remainder is intact.
+    const h = `${header}${seq}#`;
+    const message = Buffer.allocUnsafe(o.size);
+    message.write(h, 'latin1');
+    run.padding.copy(message, h.length, h.length);
+    run.sendTimes.set(seq, now);
+    return adapter.encode(message, room);
+  };
+
+  const canSend = (): boolean => !stopping && run.sent < quota && senderProblem === undefined;
+  const checkDone = (): void => {
+    while (run.frontier < run.sent && run.counts.get(run.frontier) >= run.liveMembers) run.frontier++;
+    if ((!canSend() || run.liveMembers === 0) && run.frontier >= run.sent) finish();
+  };
+
+  const pump = (): void => {
+    for (let w = 0; w < FLAT_OUT_WRITES_PER_TURN; w++) {
+      if (!canSend()) return checkDone();
+      const now = performance.now();
+      const n = Math.min(FLAT_OUT_BATCH, quota - run.sent);
+      const parts: Buffer[] = [];
+      for (let i = 0; i < n; i++) parts.push(encodeNext(now));
+      if (!sender.write(Buffer.concat(parts))) {
+        sender.once('drain', pump);
+        return;
+      }
+    }
+    // Yield to the event loop so the members' reads (in this same process) keep up.
+    setImmediate(pump);
+  };
+  const windowed = (): void => {
+    const free = o.pipeline - (run.sent - run.frontier);
+    if (free <= 0 || !canSend()) return;
+    const now = performance.now();
+    const parts: Buffer[] = [];
+    for (let i = 0; i < free && canSend(); i++) parts.push(encodeNext(now));
+    if (parts.length > 0) sender.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  };
+  run.onProgress = () => {
+    checkDone();
+    if (o.pipeline > 0) windowed();
+  };
+
+  let drainTimer: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    checkDone();
+    drainTimer = setTimeout(finish, o.drainTimeoutMs);
+  };
+  const durationTimer = o.durationMs === undefined ? undefined : setTimeout(stop, o.durationMs);
+  const watchdog = setInterval(() => {
+    if (senderProblem !== undefined) stop();
+    if (
+      !canSend() ||
+      (o.messages !== undefined && performance.now() - run.lastDeliveryAt > o.drainTimeoutMs)
+    ) {
+      stop();
+    }
+    if (o.onProgress !== undefined) {
+      const elapsed = performance.now() - startedAt;
+      const fraction = o.messages !== undefined ? run.frontier / o.messages : elapsed / o.durationMs!;
+      o.onProgress(Math.min(1, fraction), run.deliveries);
+    }
+  }, 100);
+
+  if (o.pipeline > 0) windowed();
+  else pump();
+  await finished;
+  const endedAt = Math.max(run.lastDeliveryAt, startedAt);
+  clearTimeout(durationTimer);
+  clearTimeout(drainTimer);
+  clearInterval(watchdog);
+  sender.removeAllListeners('drain');
+  const cpuUsage = cpu.read();
+  for (const m of members) m.settle();
+  if (senderProblem !== undefined) {
+    errors.connections++;
+    noteError(errors, senderProblem);
+  }
+  sender.destroy();
+  o.onProgress?.(1, run.deliveries);
+
+  const durationMs = Math.max(endedAt - startedAt, 1e-3);
+  return {
+    mode: 'fanout',
+    url: o.url,
+    framing: 'line',
+    adapter: o.adapter,
+    subscribers: o.subscribers,
+    pipeline: o.pipeline,
+    size: o.size,
+    sent: run.sent,
+    deliveries: run.deliveries,
+    durationMs: Math.round(durationMs * 10) / 10,
+    messagesPerSec: Math.round((run.sent / durationMs) * 1000),
+    deliveriesPerSec: Math.round((run.deliveries / durationMs) * 1000),
+    latency: run.histogram.summary(),
+    errors,
+    cpu: cpuUsage,
+    ok: errorTotal(errors) === 0,
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * `switchboard bench` as a library (STYLE: benchmarks are library code; the CLI only parses flags).
+ */
+import { runFanout } from './fanout.js';
+import { resolveBenchOptions, type BenchOptions } from './options.js';
+import { runRequestReply } from './request-reply.js';
+import type { BenchResult } from './result.js';
+
+/**
+ * Run one benchmark against a server and check every reply.
+ * @throws InvalidOptionError on bad options; a connection error when the target can't be reached.
+ *   Wrong, missing or unexpected replies don't throw: they are counted in `result.errors`, and
+ *   `result.ok` is false.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const resolved = resolveBenchOptions(options);
+  return resolved.mode === 'fanout' ? runFanout(resolved) : runRequestReply(resolved);
+}
+
+export { resolveBenchOptions } from './options.js';
+export type { BenchOptions, BenchMode, ExpectKind, FanoutAdapterName } from './options.js';
+export type { BenchResult, BenchErrors, RequestReplyResult, FanoutResult } from './result.js';
+export type { LatencySummary } from './histogram.js';
+export type { CpuUsage } from './cpu.js';
+export { formatResult, formatJson } from './report.js';

@@ -1,0 +1,167 @@
+/**
+ * Options of `switchboard bench` (DESIGN §5), resolved once at the edge (STYLE: options).
+ */
+import { InvalidOptionError } from '../errors.js';
+import { FRAMING_NAMES, type FramingName } from '../framing/codec.js';
+import { parseEndpoint } from '../transports/endpoint.js';
+
+export const EXPECT_KINDS = ['upper', 'echo', 'none'] as const;
+/** How replies are checked: `upper` (the upper service), `echo` (unchanged), `none` (counted only). */
+export type ExpectKind = (typeof EXPECT_KINDS)[number];
+
+export const BENCH_MODES = ['request-reply', 'fanout'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number];
+
+export const FANOUT_ADAPTERS = ['switchboard', 'line', 'ncat', 'nats'] as const;
+/** What speaks to the hub: switchboard's chat, a plain line relay, `ncat --chat`, or nats-server. */
+export type FanoutAdapterName = (typeof FANOUT_ADAPTERS)[number];
+
+/** 10 s: the default length of a run when neither duration nor messages is given. */
+export const DEFAULT_DURATION_MS = 10_000;
+/** 5 s: how long to wait for outstanding replies after the last send before calling them missing. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+/** 5 s: how long to wait for each connection to open. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+export interface BenchOptions {
+  /** The server: `tcp://127.0.0.1:8088`, `unix:///tmp/sb.sock`; `?framing=` sets the framing. */
+  url: string;
+  /** `request-reply` (every message gets one reply) or `fanout` (one sender, many members). @default 'request-reply' */
+  mode?: BenchMode;
+  /** Connections opened at once (request-reply). @default 1 */
+  connections?: number;
+  /**
+   * Requests in flight per connection. In fanout mode: messages the sender may have out that not
+   * every member has yet; 0 sends flat out, held back only by the socket's own backpressure.
+   * @default 1 (request-reply), 0 (fanout)
+   */
+  pipeline?: number;
+  /** Payload size in bytes (fanout: the text after any prefix the hub adds, without `\n`). @default 64 */
+  size?: number;
+  /** Stop sending after this long, in ms. Ignored when `messages` is given. @default 10000 */
+  durationMs?: number;
+  /** Stop after this many messages in all (split evenly across connections). */
+  messages?: number;
+  /** Framing of the messages; the URL's `?framing=` when absent, else `raw`. @default 'raw' */
+  framing?: FramingName;
+  /** How to check replies. @default 'upper' */
+  expect?: ExpectKind;
+  /** Fanout: members of the room. @default 10 */
+  subscribers?: number;
+  /** Fanout: what kind of hub the URL points at. @default 'switchboard' */
+  adapter?: FanoutAdapterName;
+  /** Seed of the deterministic payloads. @default 1 */
+  seed?: number;
+  /** Wait this long for outstanding replies after sending stops. @default 5000 */
+  drainTimeoutMs?: number;
+  /** Wait this long for each connection. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Called about every 100 ms with how far the run is, from 0 to 1. */
+  onProgress?: (fraction: number, done: number) => void;
+}
+
+export interface ResolvedBenchOptions {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** A Unix socket path instead of host/port. */
+  readonly path: string | undefined;
+  readonly mode: BenchMode;
+  readonly connections: number;
+  readonly pipeline: number;
+  readonly size: number;
+  readonly durationMs: number | undefined;
+  readonly messages: number | undefined;
+  readonly framing: FramingName;
+  readonly expect: ExpectKind;
+  readonly subscribers: number;
+  readonly adapter: FanoutAdapterName;
+  readonly seed: number;
+  readonly drainTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly onProgress: ((fraction: number, done: number) => void) | undefined;
+}
+
+function whole(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  known: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(known as readonly string[]).includes(value)) {
+    throw new InvalidOptionError(`${name} must be one of ${known.join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions {
+  const endpoint = parseEndpoint(options.url);
+  if (endpoint.transport === 'udp') {
+    throw new InvalidOptionError(
+      `bench measures stream servers; ${options.url} is UDP — use tcp:// or unix://`,
+    );
+  }
+  const framingParam = endpoint.params.get('framing') ?? undefined;
+  if (options.framing !== undefined && framingParam !== undefined && options.framing !== framingParam) {
+    throw new InvalidOptionError(
+      `--framing ${options.framing} contradicts ?framing=${framingParam} in the URL; give one of them`,
+    );
+  }
+  const mode = oneOf('mode', options.mode, BENCH_MODES, 'request-reply');
+  const framing = oneOf('framing', options.framing ?? framingParam, FRAMING_NAMES, 'raw');
+  const expect = oneOf('expect', options.expect, EXPECT_KINDS, 'upper');
+  if (options.messages !== undefined && options.durationMs !== undefined) {
+    throw new InvalidOptionError('give either --duration or --messages, not both');
+  }
+  const messages =
+    options.messages === undefined ? undefined : whole('messages', options.messages, 0, 1, 2 ** 40);
+  const durationMs =
+    messages !== undefined
+      ? undefined
+      : whole('duration', options.durationMs, DEFAULT_DURATION_MS, 1, 86_400_000);
+  const size = whole('size', options.size, 64, mode === 'fanout' ? 16 : 0, 16 * 1024 * 1024);
+  if (framing === 'raw' && size === 0) {
+    throw new InvalidOptionError('raw framing has no empty messages; use --size 1 or more');
+  }
+  return {
+    url: options.url,
+    host: endpoint.host,
+    port: endpoint.port,
+    path: endpoint.transport === 'unix' ? endpoint.path : undefined,
+    mode,
+    connections: whole('connections', options.connections, 1, 1, 100_000),
+    pipeline: whole(
+      'pipeline',
+      options.pipeline,
+      mode === 'fanout' ? 0 : 1,
+      mode === 'fanout' ? 0 : 1,
+      1_000_000,
+    ),
+    size,
+    durationMs,
+    messages,
+    framing,
+    expect,
+    subscribers: whole('subscribers', options.subscribers, 10, 1, 100_000),
+    adapter: oneOf('adapter', options.adapter, FANOUT_ADAPTERS, 'switchboard'),
+    seed: whole('seed', options.seed, 1, 0, 2 ** 31),
+    drainTimeoutMs: whole('drainTimeout', options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 0, 3_600_000),
+    connectTimeoutMs: whole(
+      'connectTimeout',
+      options.connectTimeoutMs,
+      DEFAULT_CONNECT_TIMEOUT_MS,
+      1,
+      3_600_000,
+    ),
+    onProgress: options.onProgress,
+  };
+}
