@@ -86,12 +86,18 @@ export class Hub {
 
   close(session: Session, reason: CloseReason): void {
     const member = this.members.get(session);
-    if (member === undefined) return;
-    this.members.delete(session);
+    if (member !== undefined) this.remove(member, reason.detail);
+  }
+
+  /** The member is gone from the hub: out of its room (announced), its nick free again. */
+  private remove(member: Member, why: string): void {
+    this.members.delete(member.session);
     this.nicks.delete(nickKey(member.nick));
     this.dirty.delete(member);
     member.gone = true;
-    if (!this.closing) this.leaveRoom(member, `${member.nick} left (${reason.detail})`);
+    member.pending = [];
+    member.pendingBytes = 0;
+    if (!this.closing) this.leaveRoom(member, `${member.nick} left (${why})`);
   }
 
   /** DESIGN §6/§7: tell everyone, and write it now — the server closes the sessions next. */
@@ -265,10 +271,8 @@ export class Hub {
   /** DESIGN §6: a member that cannot keep up is disconnected with a stated reason; the room never waits. */
   private drop(member: Member, why: string): void {
     if (member.gone) return;
-    member.gone = true;
-    member.pending = [];
-    member.pendingBytes = 0;
-    this.dirty.delete(member);
+    // Leave now, not when the socket finally closes: a frozen peer may take the whole linger.
+    this.remove(member, why);
     member.session.close(`* disconnected: ${why}`, why);
   }
 

@@ -121,7 +121,10 @@ export class StreamSession implements Session {
   }
 
   close(notice?: string, detail = 'closed by service'): void {
+    if (this.ending || this.socket.destroyed) return;
     this.reason ??= { kind: 'closed-by-service', detail };
+    // Logged now: a peer that does not read may hold the socket until the linger ends.
+    this.logger.info({ peer: this.peer, reason: detail }, 'closing');
     this.endGracefully(notice);
   }
 
