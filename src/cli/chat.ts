@@ -59,8 +59,10 @@ function interactive(client: Client, state: ChatState): void {
   );
   client.on('reconnect', () => show(`* reconnected to ${client.url}`));
   client.on('close', (err) => {
+    const asked = quitting;
+    quitting = true; // nothing more to send: closing readline below must not send /quit
     rl.close();
-    if (quitting) return exit(ExitCode.OK);
+    if (asked) return exit(ExitCode.OK);
     process.stderr.write(`\nswitchboard: ${err?.message ?? `${client.url} closed the connection`}\n`);
     exit(ExitCode.FAILURE);
   });
