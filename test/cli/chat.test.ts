@@ -1,26 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lineClient } from '../helpers/line-client.js';
-import { CLI, portOf, runCli, startServe } from '../helpers/cli.js';
+import { onTerminal, portOf, runCli, startServe } from '../helpers/cli.js';
 import { startServer } from '../helpers/socket.js';
 
-/** `switchboard chat ARGS` on a real pseudo-terminal (util-linux `script`). */
-function chatOnTerminal(args: string[]) {
-  const command = [process.execPath, CLI, 'chat', ...args].map((a) => `'${a}'`).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  return {
-    child,
-    output: () => output,
-    type: (line: string) => child.stdin.write(`${line}\r`),
-    exited: once(child, 'exit').then(([code]) => code as number | null),
-  };
-}
+const chatOnTerminal = (args: string[]) => onTerminal(['chat', ...args]);
 
 describe('switchboard chat', () => {
   it('plain mode: sends each stdin line, prints what arrives, exits 0', async () => {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { serve, type ListenerSpec } from '../../src/server/serve.js';
-import { CLI, runCli, startServe } from '../helpers/cli.js';
+import { onTerminal, runCli, startServe } from '../helpers/cli.js';
 
 async function server(spec: ListenerSpec | ListenerSpec[]) {
   const s = await serve(spec);
@@ -10,38 +8,21 @@ async function server(spec: ListenerSpec | ListenerSpec[]) {
   return s;
 }
 
-/**
- * Drive the interactive client on a real pseudo-terminal (util-linux `script`), typing `keys`
- * one line at a time as a person would.
- */
-async function onTerminal(args: string[], lines: string[]): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  const waitFor = async (text: string | RegExp): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    while (!(typeof text === 'string' ? output.includes(text) : text.test(output))) {
-      if (Date.now() > deadline) throw new Error(`never saw ${String(text)} in: ${output}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const prompts = (): number => output.split('> ').length - 1;
-  await waitFor('> ');
+/** Type `lines` at the interactive client, each once the prompt is back, as a person would. */
+async function typeAtPrompt(
+  args: string[],
+  lines: string[],
+): Promise<{ code: number | null; output: string }> {
+  const terminal = onTerminal(args);
+  const prompts = (): number => terminal.output().split('> ').length - 1;
+  await expect.poll(prompts, { timeout: 5000 }).toBeGreaterThan(0);
   for (const [i, line] of lines.entries()) {
     const before = prompts();
-    child.stdin.write(`${line}\r`);
-    // Wait for the next prompt before typing on, except after the last line (it may quit).
-    if (i < lines.length - 1) {
-      const deadline = Date.now() + 5000;
-      while (prompts() <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    }
+    terminal.type(line);
+    // The last line may quit, so no prompt follows it.
+    if (i < lines.length - 1) await expect.poll(prompts, { timeout: 5000 }).toBeGreaterThan(before);
   }
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
+  return { code: await terminal.exited, output: terminal.output() };
 }
 
 describe('switchboard connect, stdin not a terminal (like nc)', () => {
@@ -97,7 +78,7 @@ describe('switchboard connect, stdin not a terminal (like nc)', () => {
 describe('switchboard connect at a terminal', () => {
   it('prompts, prints replies, refuses an empty line with a notice, and quits on q', async () => {
     const s = await server('upper@tcp://127.0.0.1:0');
-    const r = await onTerminal(['connect', s.listeners[0]!.url], ['hello there', '', 'q']);
+    const r = await typeAtPrompt(['connect', s.listeners[0]!.url], ['hello there', '', 'q']);
     expect(r.code).toBe(0);
     expect(r.output).toContain('HELLO THERE');
     expect(r.output).toContain('* empty message not sent; type some text, or q to quit');
@@ -106,40 +87,26 @@ describe('switchboard connect at a terminal', () => {
 
   it('reports the server going away and exits 1', async () => {
     const s = await startServe(['upper@tcp://127.0.0.1:0']);
-    const command = [process.execPath, CLI, 'connect', s.urls[0]!].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    await expect.poll(() => output, { timeout: 5000 }).toContain('> ');
+    const terminal = onTerminal(['connect', s.urls[0]!]);
+    await expect.poll(terminal.output, { timeout: 5000 }).toContain('> ');
     s.child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(1);
-    expect(output).toMatch(/switchboard: tcp:\/\/127\.0\.0\.1:\d+ closed the connection/);
+    expect(await terminal.exited).toBe(1);
+    expect(terminal.output()).toMatch(/switchboard: tcp:\/\/127\.0\.0\.1:\d+ closed the connection/);
   });
 
   it('with --reconnect, survives a server restart on the same port and goes on', async () => {
     const first = await startServe(['upper@tcp://127.0.0.1:0']);
     const url = first.urls[0]!;
-    const command = [process.execPath, CLI, 'connect', url, '--reconnect'].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    await expect.poll(() => output, { timeout: 5000 }).toContain('> ');
+    const terminal = onTerminal(['connect', url, '--reconnect']);
+    await expect.poll(terminal.output, { timeout: 5000 }).toContain('> ');
     first.child.kill('SIGTERM');
     await first.exited;
-    await expect.poll(() => output, { timeout: 5000 }).toMatch(/\* reconnecting in \d+ ms \(attempt 1\)/);
+    await expect.poll(terminal.output, { timeout: 5000 }).toMatch(/\* reconnecting in \d+ ms \(attempt 1\)/);
     await startServe([`upper@${url}`]);
-    await expect.poll(() => output, { timeout: 10_000 }).toContain(`* reconnected to ${url}`);
-    child.stdin.write('back again\r');
-    await expect.poll(() => output, { timeout: 5000 }).toContain('BACK AGAIN');
-    child.stdin.write('q\r');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    await expect.poll(terminal.output, { timeout: 10_000 }).toContain(`* reconnected to ${url}`);
+    terminal.type('back again');
+    await expect.poll(terminal.output, { timeout: 5000 }).toContain('BACK AGAIN');
+    terminal.type('q');
+    expect(await terminal.exited).toBe(0);
   });
 });

@@ -78,3 +78,33 @@ export async function startServe(args: string[]): Promise<ServeProcess> {
 export function portOf(url: string): number {
   return Number(url.slice(url.lastIndexOf(':') + 1));
 }
+
+export interface TerminalSession {
+  child: ChildProcess;
+  /** Everything written to the terminal so far, escape sequences included. */
+  output(): string;
+  /** Type a line and press Enter. */
+  type(line: string): void;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Run `switchboard ARGS` on a real pseudo-terminal (util-linux `script`, which CI installs), so
+ * the interactive code paths run as they do for a person. Killed when the test ends.
+ */
+export function onTerminal(args: string[]): TerminalSession {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  return {
+    child,
+    output: () => output,
+    type: (line) => child.stdin.write(`${line}\r`),
+    exited: once(child, 'exit').then(([code]) => code as number | null),
+  };
+}
