@@ -19,6 +19,7 @@ export default tseslint.config(
         setImmediate: 'readonly',
         Buffer: 'readonly',
         URL: 'readonly',
+        performance: 'readonly',
       },
     },
     rules: {

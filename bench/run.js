@@ -1,0 +1,444 @@
+#!/usr/bin/env node
+// `npm run bench`: switchboard against its peers, side by side, in one run, with one load generator
+// (`switchboard bench`). Medians of 3 runs (interleaved, so drift hits every server alike), ratios
+// to the peers, the machine described. Writes bench/results/results.json, the tables in
+// docs/benchmarks.md and docs/benchmarks.svg.
+//
+//   npm run bench                   the full run (about 10 minutes)
+//   npm run bench -- --quick        one short run of everything, for iteration; touches no docs
+//   npm run bench -- --only fanout  only scenarios whose id contains "fanout"
+//   npm run bench -- --runs 5 --duration 10s
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderChart } from './chart.js';
+import {
+  CORES,
+  LOAD_CORE,
+  SERVER_CORE,
+  cpuSeconds,
+  describeMachine,
+  freePort,
+  has,
+  median,
+  rssKiB,
+  runLoad,
+  sleep,
+  startServer,
+  stopServer,
+} from './lib.js';
+import { renderTables, evaluateTargets } from './targets.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const QUICK = args.quick;
+const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
+const DURATION = args.duration ?? (QUICK ? '1s' : '5s');
+const IDLE_MEMBERS = QUICK ? 1000 : 10_000;
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+// --- tools ----------------------------------------------------------------------------------------
+
+function ensureTools() {
+  const missing = ['ncat', 'nats-server'].filter((t) => !has(t));
+  if (missing.length > 0 && process.getuid?.() === 0 && has('apt-get')) {
+    log(`installing ${missing.join(' ')} with apt-get (Debian packages ncat, nats-server)`);
+    try {
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+      execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit' });
+    } catch {
+      log('apt-get failed; those peers are skipped');
+    }
+  }
+  for (const t of ['ncat', 'nats-server', 'python3', 'taskset']) {
+    if (!has(t))
+      log(
+        `note: ${t} not found; install it (apt-get install ${t === 'taskset' ? 'util-linux' : t}) to measure everything`,
+      );
+  }
+  log('building (tsc -p tsconfig.build.json)');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+// --- servers --------------------------------------------------------------------------------------
+
+const SB = ['node', 'dist/cli/main.js', 'serve', '--log-level', 'warn', '--max-connections', '60000'];
+
+/** Request/reply servers: how to start each in a framing, and what its replies are. */
+const RR_SERVERS = {
+  switchboard: {
+    label: 'switchboard upper',
+    expect: 'upper',
+    argv: (f) => [...SB, `upper@tcp://127.0.0.1:0?framing=${f}`],
+  },
+  'pipe-echo': {
+    label: 'naive Node socket.pipe echo',
+    expect: 'echo',
+    argv: () => ['node', 'bench/servers/naive-pipe-echo.js'],
+  },
+  'naive-upper': {
+    label: 'naive Node upper',
+    expect: 'upper',
+    argv: (f) => ['node', 'bench/servers/naive-upper.js', f],
+  },
+  asyncio: {
+    label: 'Python asyncio upper',
+    expect: 'upper',
+    tool: 'python3',
+    argv: (f) => ['python3', 'bench/servers/asyncio_upper.py', f],
+  },
+  threading: {
+    label: 'Python ThreadingTCPServer upper',
+    expect: 'upper',
+    tool: 'python3',
+    argv: (f) => ['python3', 'bench/servers/threading_upper.py', f],
+  },
+};
+
+/** Fan-out hubs, each with the adapter the load generator speaks to it. */
+const HUBS = {
+  switchboard: {
+    label: 'switchboard chat',
+    adapter: 'switchboard',
+    argv: () => [...SB, 'chat@tcp://127.0.0.1:0?flood=0'],
+  },
+  'line-relay': {
+    label: 'naive Node line relay',
+    adapter: 'line',
+    argv: () => ['node', 'bench/servers/naive-line-relay.js'],
+  },
+  ncat: {
+    label: 'ncat --chat',
+    adapter: 'ncat',
+    tool: 'ncat',
+    fixedPort: true,
+    argv: (p) => ['ncat', '-l', '--chat', '--max-conns', '60000', '127.0.0.1', String(p)],
+  },
+  nats: {
+    label: 'nats-server',
+    adapter: 'nats',
+    tool: 'nats-server',
+    fixedPort: true,
+    argv: (p) => ['nats-server', '-a', '127.0.0.1', '-p', String(p)],
+  },
+};
+
+const ALL_RR = Object.keys(RR_SERVERS);
+const ALL_HUBS = Object.keys(HUBS);
+
+const SCENARIOS = [
+  {
+    id: 'rr-len32be-100x16',
+    title: 'upper, len32be, 100 connections × 16 in flight',
+    kind: 'rr',
+    framing: 'len32be',
+    connections: 100,
+    pipeline: 16,
+    servers: ALL_RR,
+  },
+  {
+    id: 'rr-len32be-1000x1',
+    title: 'upper, len32be, 1,000 connections × 1 in flight',
+    kind: 'rr',
+    framing: 'len32be',
+    connections: 1000,
+    pipeline: 1,
+    servers: ALL_RR,
+  },
+  {
+    id: 'rr-raw-100x16',
+    title: 'upper, raw, 100 connections × 16 in flight',
+    kind: 'rr',
+    framing: 'raw',
+    connections: 100,
+    pipeline: 16,
+    servers: ALL_RR,
+  },
+  // "same core": server and load generator share one core, so no cross-core wake-up is measured.
+  {
+    id: 'latency-len32be-1x1',
+    title: 'latency: len32be, 1 connection × 1 in flight, same core',
+    kind: 'rr',
+    framing: 'len32be',
+    connections: 1,
+    pipeline: 1,
+    sameCore: true,
+    servers: ALL_RR,
+  },
+  {
+    id: 'fanout-100-flat',
+    title: 'chat fan-out: 1 sender → 100 members, flat out',
+    kind: 'fanout',
+    subscribers: 100,
+    pipeline: 0,
+    servers: ALL_HUBS,
+  },
+  {
+    id: 'fanout-100-1',
+    title: 'chat fan-out: 1 sender → 100 members, 1 message in flight',
+    kind: 'fanout',
+    subscribers: 100,
+    pipeline: 1,
+    servers: ALL_HUBS,
+  },
+];
+
+function available(def) {
+  return def.tool === undefined || has(def.tool);
+}
+
+async function startFor(scenario, name) {
+  if (scenario.kind === 'rr') {
+    const def = RR_SERVERS[name];
+    return startServer({
+      argv: def.argv(scenario.framing),
+      cwd: ROOT,
+      core: scenario.sameCore ? LOAD_CORE : SERVER_CORE,
+    });
+  }
+  const def = HUBS[name];
+  const port = def.fixedPort ? await freePort() : undefined;
+  return startServer({ argv: def.argv(port), port, cwd: ROOT });
+}
+
+function loadFlags(scenario, name) {
+  const common = ['--duration', DURATION, '--size', '64'];
+  if (scenario.kind === 'rr') {
+    return [
+      ...common,
+      '--framing',
+      scenario.framing,
+      '--expect',
+      RR_SERVERS[name].expect,
+      '--connections',
+      String(scenario.connections),
+      '--pipeline',
+      String(scenario.pipeline),
+    ];
+  }
+  return [
+    ...common,
+    '--mode',
+    'fanout',
+    '--adapter',
+    HUBS[name].adapter,
+    '--subscribers',
+    String(scenario.subscribers),
+    '--pipeline',
+    String(scenario.pipeline),
+  ];
+}
+
+async function runScenario(scenario, raw) {
+  const names = scenario.servers.filter((n) => available(scenario.kind === 'rr' ? RR_SERVERS[n] : HUBS[n]));
+  log(`\n== ${scenario.title}: ${names.join(', ')} × ${RUNS} run(s) of ${DURATION}`);
+  const servers = {};
+  for (const name of names) {
+    try {
+      servers[name] = await startFor(scenario, name);
+    } catch (err) {
+      log(`  ${name}: could not start: ${err.message}`);
+    }
+  }
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  try {
+    for (let r = 0; r < RUNS; r++) {
+      for (const name of names) {
+        const server = servers[name];
+        if (server === undefined) continue;
+        await sleep(300); // let the previous run's sockets close
+        const cpuBefore = cpuSeconds(server.pid);
+        const startedAt = performance.now();
+        let outcome;
+        try {
+          outcome = await runLoad(ROOT, `tcp://127.0.0.1:${server.port}`, loadFlags(scenario, name), {
+            core: scenario.sameCore ? LOAD_CORE : undefined,
+          });
+        } catch (err) {
+          log(`  ${name} run ${r + 1}: ${err.message}`);
+          continue;
+        }
+        const wallS = (performance.now() - startedAt) / 1000;
+        const serverCpu = Math.round(((cpuSeconds(server.pid) - cpuBefore) / wallS) * 100);
+        const res = outcome.result;
+        const rate = res.mode === 'fanout' ? res.deliveriesPerSec : res.messagesPerSec;
+        const errs = res.ok ? '' : `  ERRORS: ${res.errors.samples[0] ?? ''}`;
+        log(
+          `  ${name.padEnd(12)} run ${r + 1}: ${rate.toLocaleString('en-US').padStart(10)} /s  p50 ${res.latency.p50Us} µs  ` +
+            `server cpu ${serverCpu} %  bench cpu ${res.cpu.percentOfOneCore} %${errs}`,
+        );
+        runs[name].push({ ...res, serverCpuPercent: serverCpu, rssKiB: rssKiB(server.pid) });
+        raw.push({ scenario: scenario.id, server: name, run: r + 1, ...res, serverCpuPercent: serverCpu });
+      }
+    }
+  } finally {
+    for (const s of Object.values(servers)) await stopServer(s);
+  }
+  const summary = {};
+  for (const name of names) {
+    const rs = runs[name];
+    if (rs.length === 0) continue;
+    const def = scenario.kind === 'rr' ? RR_SERVERS[name] : HUBS[name];
+    summary[name] = {
+      label: def.label,
+      runs: rs.length,
+      rate: median(rs.map((x) => (x.mode === 'fanout' ? x.deliveriesPerSec : x.messagesPerSec))),
+      p50Us: median(rs.map((x) => x.latency.p50Us)),
+      p99Us: median(rs.map((x) => x.latency.p99Us)),
+      serverCpuPercent: median(rs.map((x) => x.serverCpuPercent)),
+      benchCpuPercent: median(rs.map((x) => x.cpu.percentOfOneCore)),
+      errors: rs.reduce((n, x) => n + (x.ok ? 0 : 1), 0),
+      errorSample: rs.find((x) => !x.ok)?.errors.samples[0],
+    };
+  }
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    kind: scenario.kind,
+    unit: scenario.kind === 'rr' ? 'msgs/s' : 'deliveries/s',
+    servers: summary,
+  };
+}
+
+// --- idle members and startup ---------------------------------------------------------------------
+
+/** Connect `count` idle members to a hub and report the server's RSS growth per member. */
+async function idleMembers(name, count) {
+  const def = HUBS[name];
+  const port = def.fixedPort ? await freePort() : undefined;
+  const server = await startServer({ argv: def.argv(port), port, cwd: ROOT });
+  const sockets = [];
+  try {
+    await sleep(1000);
+    const before = rssKiB(server.pid);
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        next++;
+        const s = connect(server.port, '127.0.0.1');
+        s.on('error', () => {});
+        s.resume(); // read greetings and whatever else arrives; the members stay idle otherwise
+        sockets.push(s);
+        await new Promise((resolve, reject) => {
+          s.once('connect', resolve);
+          s.once('error', reject);
+        });
+        if (name === 'nats') s.write('CONNECT {"verbose":false,"pedantic":false}\r\nSUB idle 1\r\n');
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, worker));
+    await sleep(3000);
+    const after = rssKiB(server.pid);
+    const alive = sockets.filter((s) => !s.destroyed).length;
+    const perMemberKiB = Math.round(((after - before) / count) * 100) / 100;
+    log(
+      `  idle ${name}: ${alive}/${count} connected, RSS ${before} -> ${after} KiB, ${perMemberKiB} KiB per member`,
+    );
+    return {
+      label: def.label,
+      members: count,
+      connected: alive,
+      rssBeforeKiB: before,
+      rssAfterKiB: after,
+      perMemberKiB,
+    };
+  } finally {
+    for (const s of sockets) s.destroy();
+    await stopServer(server);
+  }
+}
+
+async function startupTime(times) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const server = await startServer({ argv: [...SB, 'upper@tcp://127.0.0.1:0'], cwd: ROOT });
+    samples.push(server.startupMs);
+    await stopServer(server);
+  }
+  const ms = Math.round(median(samples));
+  log(`  startup: ${samples.map((x) => Math.round(x)).join(', ')} ms (median ${ms})`);
+  return { samplesMs: samples.map((x) => Math.round(x)), medianMs: ms };
+}
+
+// --- main -----------------------------------------------------------------------------------------
+
+ensureTools();
+const machine = describeMachine();
+log(
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; load ${machine.loadAverageAtStart.join(' ')}`,
+);
+if (CORES < 2) log('note: one core: server and load generator share it; ratios still compare like with like');
+
+const raw = [];
+const scenarios = [];
+for (const s of SCENARIOS) {
+  if (args.only !== undefined && !s.id.includes(args.only)) continue;
+  scenarios.push(await runScenario(s, raw));
+}
+let idle;
+let startup;
+if (args.only === undefined || 'idle'.includes(args.only)) {
+  log(`\n== ${IDLE_MEMBERS.toLocaleString('en-US')} idle members in one chat room`);
+  idle = {};
+  for (const name of ['switchboard', 'nats']) {
+    if (!available(HUBS[name])) continue;
+    try {
+      idle[name] = await idleMembers(name, IDLE_MEMBERS);
+    } catch (err) {
+      log(`  idle ${name}: ${err.message}`);
+    }
+  }
+}
+if (args.only === undefined || 'startup'.includes(args.only)) {
+  log('\n== switchboard serve: spawn to listening');
+  startup = await startupTime(QUICK ? 2 : 5);
+}
+
+const results = {
+  generatedAt: new Date().toISOString(),
+  quick: QUICK,
+  runs: RUNS,
+  duration: DURATION,
+  size: 64,
+  machine,
+  scenarios,
+  idle,
+  startup,
+};
+results.targets = evaluateTargets(results);
+const stamp = results.generatedAt.replace(/[:.]/g, '-');
+mkdirSync(new URL('results/raw/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL(`results/raw/${stamp}.json`, import.meta.url),
+  JSON.stringify({ ...results, raw }, null, 2),
+);
+const tables = renderTables(results);
+process.stdout.write(`\n${tables}\n`);
+if (!QUICK && args.only === undefined) {
+  writeFileSync(new URL('results/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  const docUrl = new URL('../docs/benchmarks.md', import.meta.url);
+  const doc = readFileSync(docUrl, 'utf8');
+  const start = '<!-- results:start -->';
+  const end = '<!-- results:end -->';
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a !== -1 && b > a) {
+    writeFileSync(docUrl, `${doc.slice(0, a + start.length)}\n${tables}\n${doc.slice(b)}`);
+  }
+  writeFileSync(new URL('../docs/benchmarks.svg', import.meta.url), renderChart(results));
+  log('wrote bench/results/results.json, docs/benchmarks.md (tables), docs/benchmarks.svg');
+} else {
+  log(`wrote bench/results/raw/${stamp}.json (quick or partial runs leave results.json and docs alone)`);
+}
