@@ -217,7 +217,7 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     onProgress: () => undefined,
   };
 
-  const memberSockets = await openMany(o, o.subscribers);
+  const memberSockets = await openMany(o, o.subscribers, adapter.connectParallel);
   const sender = await openBenchSocket(o).catch((err: unknown) => {
     for (const s of memberSockets) s.destroy();
     throw err;

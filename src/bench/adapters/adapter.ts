@@ -8,6 +8,11 @@ import type { Socket } from 'node:net';
  */
 export interface FanoutAdapter {
   readonly name: string;
+  /**
+   * Connects at once while the members join. ncat accepts slowly with a short listen backlog: a
+   * connect the kernel completed but ncat has not accepted yet is a member that misses messages.
+   */
+  readonly connectParallel?: number;
   /** Run once per connection before the run (nats CONNECT/SUB, chat /join). */
   setup(socket: Socket, role: 'sender' | 'member', room: string): void;
   /** The bytes the sender writes to publish `body`. */

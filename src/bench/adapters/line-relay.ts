@@ -9,6 +9,7 @@ const LF = Buffer.from('\n');
 export function lineRelayAdapter(name: 'line' | 'ncat'): FanoutAdapter {
   return {
     name,
+    ...(name === 'ncat' && { connectParallel: 1 }),
     setup: () => undefined,
     encode: (body) => Buffer.concat([body, LF]),
     onControlLine: () => undefined,
