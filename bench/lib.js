@@ -23,7 +23,8 @@ export function has(tool) {
 
 export function version(cmd, args) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    // ncat prints its version on stderr.
+    return execFileSync('sh', ['-c', `${cmd} ${args.join(' ')} 2>&1`], { encoding: 'utf8' })
       .split('\n')[0]
       .trim();
   } catch {
@@ -78,6 +79,7 @@ export async function startServer({ argv, port, cwd, core = SERVER_CORE, timeout
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const deadline = Date.now() + timeoutMs;
+  let timer;
   const found = await new Promise((resolve, reject) => {
     const fail = (why) => {
       child.kill('SIGKILL');
@@ -90,7 +92,7 @@ export async function startServer({ argv, port, cwd, core = SERVER_CORE, timeout
         const m = /tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
         if (m) resolve(Number(m[1]));
       });
-      setTimeout(() => fail(`printed no port within ${timeoutMs} ms`), timeoutMs).unref();
+      timer = setTimeout(() => fail(`printed no port within ${timeoutMs} ms`), timeoutMs);
     } else {
       child.stdout.resume();
       const poll = async () => {
@@ -103,6 +105,7 @@ export async function startServer({ argv, port, cwd, core = SERVER_CORE, timeout
       void poll();
     }
   });
+  clearTimeout(timer);
   child.removeAllListeners('exit');
   return { child, port: found, pid: child.pid, startupMs: performance.now() - startedAt };
 }
