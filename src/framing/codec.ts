@@ -50,6 +50,11 @@ export interface Codec {
   createDecoder(): Decoder;
   /** The bytes that carry `message` on the wire. */
   encode(message: Buffer): Buffer;
+  /**
+   * The bytes that carry all of `messages`, in order, in one buffer: one allocation and one copy per
+   * message, where encoding each and concatenating would allocate and copy twice.
+   */
+  encodeAll(messages: readonly Buffer[]): Buffer;
 }
 
 export const EMPTY = Buffer.alloc(0);

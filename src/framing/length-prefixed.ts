@@ -116,5 +116,22 @@ export function lengthPrefixedCodec(order: ByteOrder, maxFrame = DEFAULT_MAX_FRA
       message.copy(out, HEADER);
       return out;
     },
+    encodeAll(messages) {
+      let total = 0;
+      for (const m of messages) {
+        if (m.length > MAX_U32) throw new FrameTooLargeError(m.length, MAX_U32);
+        total += HEADER + m.length;
+      }
+      const out = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (const m of messages) {
+        if (order === 'be') out.writeUInt32BE(m.length, at);
+        else out.writeUInt32LE(m.length, at);
+        // TypedArray set(): cheaper than Buffer#copy's argument checks for small messages.
+        out.set(m, at + HEADER);
+        at += HEADER + m.length;
+      }
+      return out;
+    },
   };
 }

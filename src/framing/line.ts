@@ -83,5 +83,17 @@ export function lineCodec(maxLine = DEFAULT_MAX_LINE): Codec {
       out[message.length] = LF;
       return out;
     },
+    encodeAll(messages) {
+      let total = 0;
+      for (const m of messages) total += m.length + 1;
+      const out = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (const m of messages) {
+        out.set(m, at);
+        at += m.length;
+        out[at++] = LF;
+      }
+      return out;
+    },
   };
 }

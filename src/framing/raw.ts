@@ -16,4 +16,5 @@ export const rawCodec: Codec = {
   preservesBoundaries: false,
   createDecoder: () => new RawDecoder(),
   encode: (message) => (message.length === 0 ? EMPTY : message),
+  encodeAll: (messages) => (messages.length === 1 ? messages[0]! : Buffer.concat(messages)),
 };

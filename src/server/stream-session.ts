@@ -190,8 +190,9 @@ export class StreamSession implements Session {
 
   /** Run the service over messages[start..]; gathers the synchronous replies into one write. */
   private handle(messages: Buffer[], start: number): void {
-    let first: Buffer | undefined;
-    let more: Buffer[] | undefined;
+    // Replies are kept unencoded and framed together at the end (codec.encodeAll): one allocation
+    // and one copy per reply instead of an encode() and a Buffer.concat() each (profile: 100x16).
+    let replies: Buffer[] | undefined;
     for (let i = start; i < messages.length; i++) {
       if (this.socket.destroyed) return;
       this.messagesIn++;
@@ -199,28 +200,26 @@ export class StreamSession implements Session {
       try {
         reply = this.service.onMessage(messages[i]!, this);
       } catch (err) {
-        this.flushReplies(first, more);
+        this.flushReplies(replies);
         this.serviceFailed(err);
         return;
       }
       if (isPromise(reply)) {
-        this.flushReplies(first, more);
+        this.flushReplies(replies);
         this.awaitReply(reply, messages, i + 1);
         return;
       }
       if (reply == null) continue;
-      const frame = this.codec.encode(toBuffer(reply));
-      if (first === undefined) first = frame;
-      else (more ??= [first]).push(frame);
+      (replies ??= []).push(toBuffer(reply));
     }
-    this.flushReplies(first, more);
+    this.flushReplies(replies);
     if (this.inputEnded) this.finishInput();
   }
 
-  private flushReplies(first: Buffer | undefined, more: Buffer[] | undefined): void {
-    if (first === undefined || this.socket.destroyed || this.socket.writableEnded) return;
+  private flushReplies(replies: Buffer[] | undefined): void {
+    if (replies === undefined || this.socket.destroyed || this.socket.writableEnded) return;
     // One write for a read's worth of replies: one syscall instead of one per message.
-    this.write(more === undefined ? first : Buffer.concat(more));
+    this.write(this.codec.encodeAll(replies));
   }
 
   private awaitReply(promise: Promise<Reply>, messages: Buffer[], next: number): void {
