@@ -12,7 +12,9 @@ function esc(s) {
 }
 
 export function renderChart(results) {
-  const scenarios = results.scenarios.filter((s) => !s.id.startsWith('latency') && s.id !== 'fanout-100-1');
+  const scenarios = results.scenarios.filter(
+    (s) => !s.id.startsWith('latency') && s.id !== 'fanout-100-1' && s.id !== 'fanout-100-flat',
+  );
   const width = 900;
   const labelW = 250;
   const barMax = width - labelW - 140;

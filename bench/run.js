@@ -178,8 +178,19 @@ const SCENARIOS = [
     servers: ALL_RR,
   },
   {
+    // Flat out within a window: the sender keeps 1,000 messages not yet delivered to every member.
+    // One process reads all 100 members, so an unwindowed sender outruns its own readers; the
+    // window keeps each member's queue under ~70 KB and measures what the hub can deliver.
+    id: 'fanout-100-window',
+    title: 'chat fan-out: 1 sender → 100 members, flat out in a 1,000-message window',
+    kind: 'fanout',
+    subscribers: 100,
+    pipeline: 1000,
+    servers: ALL_HUBS,
+  },
+  {
     id: 'fanout-100-flat',
-    title: 'chat fan-out: 1 sender → 100 members, flat out',
+    title: 'chat fan-out: 1 sender → 100 members, flat out with no window (queue bounds tested)',
     kind: 'fanout',
     subscribers: 100,
     pipeline: 0,

@@ -192,3 +192,37 @@ describe('switchboard bench (CLI)', () => {
     expect(badFraming.code).toBe(2);
   });
 });
+
+describe('runBench --mode fanout', () => {
+  it('switchboard chat: every member gets every message once, in order', async () => {
+    const server = await startServer('chat@tcp://127.0.0.1:0?flood=0');
+    const port = server.listeners[0]!.port;
+    for (const pipeline of [0, 1, 50]) {
+      const result = await runBench({
+        url: `tcp://127.0.0.1:${port}`,
+        mode: 'fanout',
+        subscribers: 5,
+        pipeline,
+        messages: 300,
+      });
+      expect(result.errors.samples).toEqual([]);
+      if (result.mode !== 'fanout') throw new Error('wrong mode');
+      expect(result.sent).toBe(300);
+      expect(result.deliveries).toBe(1500);
+      expect(result.latency.count).toBe(1500);
+    }
+  });
+
+  it('a hub that is not there: a connection error, not a hang', async () => {
+    const port = await upperPort('line'); // upper replies to the sender only: no member ever hears
+    await expect(
+      runBench({
+        url: `tcp://127.0.0.1:${port}`,
+        mode: 'fanout',
+        subscribers: 2,
+        messages: 10,
+        connectTimeoutMs: 300,
+      }),
+    ).rejects.toThrow(/only 0 of 2 members received/);
+  });
+});

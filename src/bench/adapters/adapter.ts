@@ -17,6 +17,9 @@ export interface FanoutAdapter {
   setup(socket: Socket, role: 'sender' | 'member', room: string): void;
   /** The bytes the sender writes to publish `body`. */
   encode(body: Buffer, room: string): Buffer;
-  /** A line without the marker; return a problem description to fail the member, else undefined. */
-  onControlLine(line: Buffer, socket: Socket): string | undefined;
+  /**
+   * A line without the marker, as `buf[start..end)` (no view is made: nats sends one per delivery);
+   * return a problem description to fail the member, else undefined.
+   */
+  onControlLine(buf: Buffer, start: number, end: number, socket: Socket): string | undefined;
 }

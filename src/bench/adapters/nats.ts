@@ -13,10 +13,15 @@ export const natsAdapter: FanoutAdapter = {
   },
   encode: (body, room) =>
     Buffer.concat([Buffer.from(`PUB ${room} ${body.length}\r\n`), body, Buffer.from('\r\n')]),
-  onControlLine: (line, socket) => {
-    if (line.length >= 4 && line.toString('latin1', 0, 4) === 'PING') socket.write('PONG\r\n');
-    else if (line.length >= 4 && line.toString('latin1', 0, 4) === '-ERR')
-      return `nats-server said ${line.toString()}`;
+  onControlLine: (buf, start, end, socket) => {
+    // Called for every `MSG` header line too: look at bytes, never build a string on this path.
+    const first = buf[start];
+    if (first === P && buf[start + 1] === I) socket.write('PONG\r\n');
+    else if (first === DASH) return `nats-server said ${buf.toString('utf8', start, end)}`;
     return undefined;
   },
 };
+
+const P = 0x50;
+const I = 0x49;
+const DASH = 0x2d;
