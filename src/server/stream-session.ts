@@ -20,6 +20,10 @@ export interface StreamSessionLimits {
 
 let nextSessionId = 1;
 
+/** Where a socket keeps its session, for the shared listeners. */
+const SESSION = Symbol('switchboard.session');
+type SessionSocket = Socket & { [SESSION]: StreamSession };
+
 function isPromise(value: unknown): value is Promise<Reply> {
   return typeof (value as Promise<Reply> | null | undefined)?.then === 'function';
 }
@@ -68,15 +72,38 @@ export class StreamSession implements Session {
   ) {
     this.framing = codec.name;
     this.decoder = codec.createDecoder();
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
-    socket.on('drain', this.onDrain);
+    // Shared listeners that find their session on the socket, rather than six closures per
+    // session: idle connections are most of a chat hub's memory (issue: ≤ 6 KB per idle member).
+    (socket as SessionSocket)[SESSION] = this;
+    socket.on('data', StreamSession.socketData);
+    socket.on('end', StreamSession.socketEnd);
+    socket.on('error', StreamSession.socketError);
+    socket.on('close', StreamSession.socketClose);
+    socket.on('drain', StreamSession.socketDrain);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs);
-      socket.on('timeout', this.onIdle);
+      socket.on('timeout', StreamSession.socketTimeout);
     }
+  }
+
+  // EventEmitter calls a listener with `this` set to the emitter: the socket.
+  private static socketData(this: Socket, chunk: Buffer): void {
+    (this as SessionSocket)[SESSION].onData(chunk);
+  }
+  private static socketEnd(this: Socket): void {
+    (this as SessionSocket)[SESSION].onEnd();
+  }
+  private static socketError(this: Socket, err: NodeJS.ErrnoException): void {
+    (this as SessionSocket)[SESSION].onError(err);
+  }
+  private static socketClose(this: Socket): void {
+    (this as SessionSocket)[SESSION].onClose();
+  }
+  private static socketDrain(this: Socket): void {
+    (this as SessionSocket)[SESSION].onDrain();
+  }
+  private static socketTimeout(this: Socket): void {
+    (this as SessionSocket)[SESSION].onIdle();
   }
 
   /** Start the service for this session; call once the session is registered. */
@@ -161,13 +188,13 @@ export class StreamSession implements Session {
     return ok;
   }
 
-  private readonly onDrain = (): void => {
+  private onDrain(): void {
     if (!this.writePaused) return;
     this.writePaused = false;
     if (!this.awaiting && !this.ending) this.socket.resume();
-  };
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
+  private onData(chunk: Buffer): void {
     if (this.ending) return; // after a protocol error or a close, input is read and dropped
     let messages: Buffer[];
     try {
@@ -186,7 +213,7 @@ export class StreamSession implements Session {
       return;
     }
     this.handle(messages, 0);
-  };
+  }
 
   /** Run the service over messages[start..]; gathers the synchronous replies into one write. */
   private handle(messages: Buffer[], start: number): void {
@@ -245,7 +272,7 @@ export class StreamSession implements Session {
     );
   }
 
-  private readonly onEnd = (): void => {
+  private onEnd(): void {
     // DESIGN §7: a half-close still gets every reply before we close our side.
     this.inputEnded = true;
     this.reason ??= { kind: 'peer-closed', detail: 'peer closed' };
@@ -267,7 +294,7 @@ export class StreamSession implements Session {
       return;
     }
     this.handle(last, 0);
-  };
+  }
 
   private finishInput(): void {
     if (!this.awaiting) this.endGracefully();
@@ -300,7 +327,7 @@ export class StreamSession implements Session {
     this.endGracefully(error.notice ?? 'error: internal server error; closing');
   }
 
-  private readonly onIdle = (): void => {
+  private onIdle(): void {
     const error = new IdleTimeoutError(this.peer, this.limits.idleTimeoutMs);
     this.reason ??= { kind: 'idle', detail: `idle for ${this.limits.idleTimeoutMs} ms`, error };
     if (this.ending) {
@@ -308,14 +335,14 @@ export class StreamSession implements Session {
       return;
     }
     this.endGracefully(error.notice);
-  };
+  }
 
-  private readonly onError = (err: NodeJS.ErrnoException): void => {
+  private onError(err: NodeJS.ErrnoException): void {
     // DESIGN §7: a peer that vanishes costs only its own connection; the 'close' event follows.
     this.reason ??= describeSocketError(err);
-  };
+  }
 
-  private readonly onClose = (): void => {
+  private onClose(): void {
     clearTimeout(this.lingerTimer);
     this.ending = true;
     const reason = this.reason ?? { kind: 'peer-closed', detail: 'peer closed' };
@@ -336,5 +363,5 @@ export class StreamSession implements Session {
       this.logger.error({ peer: this.peer, err }, `service ${this.service.name} failed while closing`);
     }
     this.onClosed(this, reason);
-  };
+  }
 }
