@@ -8,7 +8,7 @@
 //   npm run bench -- --quick        one short run of everything, for iteration; touches no docs
 //   npm run bench -- --only fanout  only scenarios whose id contains "fanout"
 //   npm run bench -- --runs 5 --duration 10s
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { renderChart } from './chart.js';
 import {
   CORES,
+  FD_LIMIT,
   LOAD_CORE,
   SERVER_CORE,
   cpuSeconds,
@@ -32,6 +33,21 @@ import {
 import { renderTables, evaluateTargets } from './targets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+// 1,000 connections per run and 10,000 idle members need more descriptors than the usual 1024:
+// run again under `ulimit -n` raised as far as the hard limit allows (its children inherit it).
+if (process.env.SWITCHBOARD_BENCH_ULIMIT === undefined) {
+  const script = `ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; echo "descriptors: $(ulimit -n)" >&2; exec "$@"`;
+  const child = spawnSync(
+    'sh',
+    ['-c', script, 'sh', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, SWITCHBOARD_BENCH_ULIMIT: '1' },
+    },
+  );
+  process.exit(child.status ?? 1);
+}
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
