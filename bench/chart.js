@@ -31,7 +31,7 @@ export function renderChart(results) {
       body.push(
         `<text x="${labelW - 8}" y="${y + 13}" text-anchor="end">${esc(r.label)}</text>`,
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 4}" fill="${COLORS[name] ?? PEER}"/>`,
-        `<text x="${labelW + w + 6}" y="${y + 13}">${Math.round(r.rate).toLocaleString('en-US')}</text>`,
+        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 13}">${Math.round(r.rate).toLocaleString('en-US')}</text>`,
       );
       y += rowH;
     }

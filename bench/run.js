@@ -465,6 +465,8 @@ if (!QUICK && args.only === undefined) {
     writeFileSync(docUrl, `${doc.slice(0, a + start.length)}\n${tables}\n${doc.slice(b)}`);
   }
   writeFileSync(new URL('../docs/benchmarks.svg', import.meta.url), renderChart(results));
+  // The docs are linted like the code: keep the generated tables in Prettier's format.
+  execFileSync('npx', ['prettier', '--write', 'docs/benchmarks.md'], { cwd: ROOT, stdio: 'ignore' });
   log('wrote bench/results/results.json, docs/benchmarks.md (tables), docs/benchmarks.svg');
 } else {
   log(`wrote bench/results/raw/${stamp}.json (quick or partial runs leave results.json and docs alone)`);
