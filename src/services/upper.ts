@@ -1,9 +1,10 @@
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import type { Service } from './service.js';
 
 const LOWER_A = 0x61;
 const LOWER_Z = 0x7a;
 const CASE_BIT = 0x20;
+const NON_ASCII = 0x80;
 
 /** ASCII letters upper-cased, every other byte kept: Python's `bytes.upper()`. */
 export function upperAsciiBytes(bytes: Buffer): Buffer {
@@ -20,8 +21,19 @@ export function upperAsciiBytes(bytes: Buffer): Buffer {
  * otherwise, so no byte is ever lost or replaced (DESIGN §4).
  */
 export function upperText(bytes: Buffer): Buffer {
-  if (isAscii(bytes) || !isUtf8(bytes)) return upperAsciiBytes(bytes);
-  return Buffer.from(bytes.toString('utf8').toUpperCase(), 'utf8');
+  // One pass for the common case, ASCII: upper-case as we go, and leave for the Unicode path at
+  // the first byte >= 0x80 (an isAscii() check first read every byte twice; profile: 100x16 upper).
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b >= NON_ASCII) {
+      return isUtf8(bytes)
+        ? Buffer.from(bytes.toString('utf8').toUpperCase(), 'utf8')
+        : upperAsciiBytes(bytes);
+    }
+    out[i] = b >= LOWER_A && b <= LOWER_Z ? b ^ CASE_BIT : b;
+  }
+  return out;
 }
 
 /**
