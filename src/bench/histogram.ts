@@ -30,7 +30,33 @@ export class LatencyHistogram {
     this.h.recordValue(ms > 0 ? Math.round(ms * 1e6) : 1);
   }
 
+  /**
+   * Record one latency, batching equal values: requests written together and answered in one read
+   * have the same latency, and one recordValueWithCount() is cheaper than sixteen recordValue().
+   */
+  recordBatchedMs(ms: number): void {
+    const ns = ms > 0 ? Math.round(ms * 1e6) : 1;
+    if (ns === this.pendingValue) {
+      this.pendingCount++;
+      return;
+    }
+    this.flush();
+    this.pendingValue = ns;
+    this.pendingCount = 1;
+  }
+
+  /** Record what recordBatchedMs() is holding back. */
+  flush(): void {
+    if (this.pendingCount > 0) this.h.recordValueWithCount(this.pendingValue, this.pendingCount);
+    this.pendingCount = 0;
+    this.pendingValue = -1;
+  }
+
+  private pendingValue = -1;
+  private pendingCount = 0;
+
   summary(): LatencySummary {
+    this.flush();
     const us = (ns: number): number => Math.round(ns / 10) / 100;
     const h = this.h;
     if (h.totalCount === 0) {

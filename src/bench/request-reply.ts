@@ -98,7 +98,7 @@ class BenchConnection {
   }
 
   private complete(now: number): void {
-    this.s.histogram.recordMs(now - this.sendTimes[this.received % this.s.o.pipeline]!);
+    this.s.histogram.recordBatchedMs(now - this.sendTimes[this.received % this.s.o.pipeline]!);
     this.received++;
   }
 
