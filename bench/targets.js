@@ -134,7 +134,7 @@ export function renderTables(results) {
     '|---|---|---:|---|---|',
     ...results.targets.map(
       (t) =>
-        `| ${t.target} | ${t.measured} | ${t.ratio === null ? '—' : `${t.ratio}×`} | ${t.goal} | ${t.met === null ? 'not measured' : t.met ? '**met**' : '**not met**'} |`,
+        `| ${t.target} | ${t.measured} | ${t.ratio === null ? '—' : `${t.ratio.toFixed(2)}×`} | ${t.goal} | ${t.met === null ? 'not measured' : t.met ? '**met**' : '**not met**'} |`,
     ),
     '',
     ...results.scenarios.map((s) => `${scenarioTable(s)}\n`),
