@@ -1,7 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { connect, type Client } from '../client/client.js';
+import { ChatSession } from '../client/chat-client.js';
 import { printable } from '../client/printable.js';
+import { InvalidOptionError } from '../errors.js';
+import { isReservedNick, isValidNick } from '../hub/nick.js';
 import { ExitCode, fail } from './exit-codes.js';
 
 interface ChatFlags {
@@ -9,38 +12,13 @@ interface ChatFlags {
   reconnect?: boolean;
 }
 
-/** What the client keeps of its place in the chat, to restore it after a reconnect. */
-interface ChatState {
-  nick: string | undefined;
-  room: string | undefined;
-}
-
 function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
-/**
- * Follow the server's notices about us: the greeting (nick and room), renames, joins, parts.
- * On a fresh greeting, ask back for the nick and room we had (or asked for with --nick).
- */
-function track(client: Client, state: ChatState, line: string): void {
-  const welcome = /^\* welcome to switchboard chat, (\S+)! You are in (\S+) /.exec(line);
-  if (welcome !== null) {
-    const [, assigned, room] = welcome;
-    if (state.nick !== undefined && state.nick !== assigned) client.send(`/nick ${state.nick}`);
-    else state.nick = assigned;
-    if (state.room !== undefined && state.room !== room) client.send(`/join ${state.room}`);
-    else state.room = room;
-    return;
-  }
-  const renamed = /^\* you are now (\S+)$/.exec(line);
-  if (renamed !== null) state.nick = renamed[1];
-  const joined = /^\* you joined (\S+) /.exec(line);
-  if (joined !== null) state.room = joined[1];
-  if (line.startsWith('* you left ')) state.room = undefined;
-}
+const isQuit = (line: string): boolean => /^\/quit(\s|$)/i.test(line);
 
-function interactive(client: Client, state: ChatState): void {
+function interactive(client: Client, nick: string | undefined): void {
   let quitting = false;
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
   const show = (text: string): void => {
@@ -48,9 +26,10 @@ function interactive(client: Client, state: ChatState): void {
     process.stdout.write(`\r\x1b[K${text}\n`);
     rl.prompt(true);
   };
+  const chat = new ChatSession(client, { nick, onNotice: show });
   client.on('message', (m) => {
     const line = m.toString('utf8');
-    track(client, state, line);
+    chat.receive(line);
     show(printable(line));
   });
   client.on('disconnect', () => show(`* connection to ${client.url} lost`));
@@ -62,15 +41,15 @@ function interactive(client: Client, state: ChatState): void {
     const asked = quitting;
     quitting = true; // nothing more to send: closing readline below must not send /quit
     rl.close();
-    if (asked) return exit(ExitCode.OK);
+    if (asked && err === undefined) return exit(ExitCode.OK);
     process.stderr.write(`\nswitchboard: ${err?.message ?? `${client.url} closed the connection`}\n`);
     exit(ExitCode.FAILURE);
   });
   rl.on('line', (line) => {
     if (line.trim() === '') return rl.prompt();
-    if (/^\/quit\b/i.test(line)) quitting = true;
+    if (isQuit(line)) quitting = true;
     try {
-      client.send(line);
+      chat.send(line);
     } catch (err) {
       show(`* not sent: ${(err as Error).message}`);
     }
@@ -80,21 +59,27 @@ function interactive(client: Client, state: ChatState): void {
     // Ctrl-D: leave the way /quit does.
     if (quitting) return;
     quitting = true;
-    client.send('/quit');
+    chat.send('/quit');
   });
   rl.prompt();
 }
 
 /** stdin not a terminal: send each line, print each line, exit when both sides are done. */
-function plain(client: Client, state: ChatState): void {
+function plain(client: Client, nick: string | undefined): void {
   let inputDone = false;
+  let quitting = false;
+  const chat = new ChatSession(client, {
+    nick,
+    onNotice: (text) => process.stderr.write(`switchboard: ${text}\n`),
+  });
   client.on('message', (m) => {
     const line = m.toString('utf8');
-    track(client, state, line);
+    chat.receive(line);
     process.stdout.write(`${printable(line)}\n`);
   });
   client.on('close', (err) => {
-    if (err !== undefined || !inputDone) {
+    // Done when our input is, or when we said /quit and the server closed as asked.
+    if (err !== undefined || !(inputDone || quitting)) {
       process.stderr.write(`switchboard: ${err?.message ?? `${client.url} closed the connection`}\n`);
       return exit(ExitCode.FAILURE);
     }
@@ -102,12 +87,28 @@ function plain(client: Client, state: ChatState): void {
   });
   const rl = createInterface({ input: process.stdin, terminal: false });
   rl.on('line', (line) => {
-    if (line.trim() !== '') client.send(line);
+    if (line.trim() === '' || quitting) return;
+    if (isQuit(line)) quitting = true;
+    chat.send(line);
   });
   rl.on('close', () => {
     inputDone = true;
-    client.end().catch(() => undefined);
+    // Lines held for the greeting go out first; then the half-close, as `nc -N` does.
+    void chat.flushed().then(() => client.end().catch(() => undefined));
   });
+}
+
+/** DESIGN §5: a bad --nick is bad usage (exit 2), found before connecting. */
+function checkNick(nick: string | undefined): void {
+  if (nick === undefined) return;
+  if (!isValidNick(nick)) {
+    fail(new InvalidOptionError(`--nick '${nick}' is not a valid nick; use 1-24 letters, digits, _ or -`));
+  }
+  if (isReservedNick(nick)) {
+    fail(
+      new InvalidOptionError(`--nick '${nick}' is reserved (it reads like a server notice); choose another`),
+    );
+  }
 }
 
 export function chatCommand(): Command {
@@ -130,9 +131,9 @@ Examples:
   printf '/join dev\\nhello devs\\n' | switchboard chat tcp://127.0.0.1:8089`,
     )
     .action(async (url: string, flags: ChatFlags) => {
+      checkNick(flags.nick);
       const client = await connect(url, { framing: 'line', reconnect: flags.reconnect === true }).catch(fail);
-      const state: ChatState = { nick: flags.nick, room: undefined };
-      if (process.stdin.isTTY === true) interactive(client, state);
-      else plain(client, state);
+      if (process.stdin.isTTY === true) interactive(client, flags.nick);
+      else plain(client, flags.nick);
     });
 }

@@ -2,7 +2,7 @@ import type { Codec } from '../framing/codec.js';
 import type { CloseReason, Session } from '../services/service.js';
 import { runCommand } from './commands/index.js';
 import { Member } from './member.js';
-import { isValidNick, nickKey } from './nick.js';
+import { isReservedNick, isValidNick, nickKey } from './nick.js';
 import { LOBBY, type ChatOptions } from './options.js';
 import { Room } from './room.js';
 import { stripControls } from './sanitize.js';
@@ -123,6 +123,9 @@ export class Hub {
     if (!isValidNick(wanted)) {
       return this.notice(member, `invalid nick '${wanted}': use 1-24 letters, digits, _ or -`);
     }
+    if (isReservedNick(wanted)) {
+      return this.notice(member, `nick ${wanted} is reserved: it would read like a server notice`);
+    }
     const holder = this.nicks.get(nickKey(wanted));
     if (holder !== undefined && holder !== member) return this.notice(member, `nick ${wanted} is taken`);
     const old = member.nick;
@@ -178,9 +181,12 @@ export class Hub {
   }
 
   quit(member: Member, reason: string): void {
+    const why = reason === '' ? 'quit' : `quit: ${reason}`;
     this.notice(member, 'bye');
     this.flushMember(member);
-    member.session.close(undefined, reason === '' ? 'quit' : `quit: ${reason}`);
+    // Leave now, not when the socket closes: OpenBSD nc holds its side open until stdin ends.
+    this.remove(member, why);
+    member.session.close(undefined, why);
   }
 
   notice(member: Member, text: string): void {

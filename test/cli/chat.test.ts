@@ -17,6 +17,51 @@ describe('switchboard chat', () => {
     await watcher.expect(/^<piper> hello from a pipe$/);
   });
 
+  it('plain mode: lines piped before the greeting still go out under --nick, and /quit exits 0', async () => {
+    const s = await startServer('chat@tcp://127.0.0.1:0');
+    const watcher = await lineClient(s.listeners[0]!.port);
+    await watcher.expect(/^\* welcome/);
+    // stdin is all there at once: without holding it for the greeting, a line could leave as guest-N.
+    const runs = await Promise.all(
+      ['p1', 'p2', 'p3'].map((nick) =>
+        runCli(['chat', s.listeners[0]!.url, '--nick', nick], `first line from ${nick}\n/quit done\n`),
+      ),
+    );
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^\* bye$/m);
+    }
+    for (const nick of ['p1', 'p2', 'p3']) {
+      await watcher.expect(new RegExp(`^<${nick}> first line from ${nick}$`));
+    }
+    expect(watcher.lines.filter((l) => l.startsWith('<guest-'))).toEqual([]);
+  });
+
+  it('refuses a bad --nick before connecting, with exit 2', async () => {
+    const bad = await runCli(['chat', 'tcp://127.0.0.1:1', '--nick', 'no spaces']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      "switchboard: --nick 'no spaces' is not a valid nick; use 1-24 letters, digits, _ or -\n",
+    );
+    const reserved = await runCli(['chat', 'tcp://127.0.0.1:1', '--nick', 'server']);
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toMatch(/--nick 'server' is reserved/);
+  });
+
+  it('plain mode prints control characters from others visibly, never raw', async () => {
+    // The hub strips controls; this checks the client's own line of defence against a hostile server.
+    const hostile = await startServer({
+      url: 'tcp://127.0.0.1:0?framing=line',
+      service: {
+        name: 'hostile',
+        onMessage: () => undefined,
+        onOpen: (session) => void session.send('\x1b[2J\u202Eevil\x07'),
+      },
+    });
+    const r = await runCli(['chat', hostile.listeners[0]!.url], '');
+    expect(r.stdout).toBe('^[[2J<U+202E>evil^G\n');
+  });
+
   it('at a terminal: --nick, talk, see others above the prompt, /quit exits 0', async () => {
     const s = await startServer('chat@tcp://127.0.0.1:0');
     const bob = await lineClient(s.listeners[0]!.port);

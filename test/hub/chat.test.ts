@@ -88,6 +88,19 @@ describe('chat hub', () => {
     await other.expect(/^\* Alice is now known as ALICE$/);
   });
 
+  it('does not give out nicks that would make /me read like a server notice', async () => {
+    const { member } = await chat();
+    const mallory = await member('mallory');
+    for (const nick of ['server', 'You', 'WELCOME', 'disconnected']) {
+      mallory.send(`/nick ${nick}`);
+      await mallory.expect(new RegExp(`^\\* nick ${nick} is reserved: it would read like a server notice$`));
+    }
+    mallory.send('/me shutting down'); // still mallory: '* mallory shutting down', not a forgery
+    const bob = await member('bob');
+    mallory.send('/me waves');
+    await bob.expect(/^\* mallory waves$/);
+  });
+
   it('/msg reaches only its target, showing the sender', async () => {
     const { member } = await chat();
     const alice = await member('alice');
