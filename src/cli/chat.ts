@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+import { clearScreenDown, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { Command } from 'commander';
 import { connect, type Client } from '../client/client.js';
 import { ChatSession } from '../client/chat-client.js';
@@ -22,8 +22,12 @@ function interactive(client: Client, nick: string | undefined): void {
   let quitting = false;
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
   const show = (text: string): void => {
-    // Print above the line being typed, then redraw the prompt and what was typed so far.
-    process.stdout.write(`\r\x1b[K${text}\n`);
+    // Print above the line being typed, then redraw the prompt and what was typed so far. The
+    // typed line may wrap over several rows: go back to the row where the prompt starts first.
+    moveCursor(process.stdout, 0, -rl.getCursorPos().rows);
+    cursorTo(process.stdout, 0);
+    clearScreenDown(process.stdout);
+    process.stdout.write(`${text}\n`);
     rl.prompt(true);
   };
   const chat = new ChatSession(client, { nick, onNotice: show });

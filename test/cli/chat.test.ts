@@ -31,9 +31,10 @@ describe('switchboard chat', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^\* bye$/m);
     }
-    for (const nick of ['p1', 'p2', 'p3']) {
-      await watcher.expect(new RegExp(`^<${nick}> first line from ${nick}$`));
-    }
+    // The three run concurrently: their lines arrive in any order.
+    await expect
+      .poll(() => watcher.lines.filter((l) => l.startsWith('<')).sort(), { timeout: 5000 })
+      .toEqual(['<p1> first line from p1', '<p2> first line from p2', '<p3> first line from p3']);
     expect(watcher.lines.filter((l) => l.startsWith('<guest-'))).toEqual([]);
   });
 
@@ -72,6 +73,17 @@ describe('switchboard chat', () => {
     await expect.poll(chat.output, { timeout: 5000 }).toContain('<guest-1> hi alice');
     chat.type('hi bob');
     await bob.expect(/^<alice> hi bob$/);
+    // A line arrives while alice is half-way through typing: it is printed above, and what she
+    // had typed is redrawn after the prompt and still goes out whole.
+    chat.child.stdin!.write('half typ');
+    await expect.poll(chat.output, { timeout: 5000 }).toContain('half typ');
+    bob.send('interrupting');
+    await expect
+      .poll(chat.output, { timeout: 5000 })
+      // eslint-disable-next-line no-control-regex -- the terminal's own cursor sequences
+      .toMatch(/<guest-1> interrupting\r?\n(?:\x1b\[[0-9;]*[A-Za-z])*> half typ/);
+    chat.type('ed line');
+    await bob.expect(/^<alice> half typed line$/);
     chat.type('/quit');
     expect(await chat.exited).toBe(0);
     expect(chat.output()).not.toContain('\x1b[2J');
