@@ -21,6 +21,9 @@ export class Hub {
   private readonly rooms = new Map<string, Room>();
   private readonly dirty = new Set<Member>();
   private flushScheduled = false;
+  /** Nesting depth of broadcast(): drops decided inside one wait until it is done. */
+  private broadcasting = 0;
+  private readonly deferredDrops: Array<{ member: Member; why: string }> = [];
   private guests = 0;
   private closing = false;
 
@@ -243,6 +246,7 @@ export class Hub {
   private broadcast(room: Room, line: string, except?: Member): void {
     let codec: Codec | undefined;
     let frame: Buffer | undefined;
+    this.broadcasting++;
     for (const member of room.members) {
       if (member === except) continue;
       if (member.session.codec !== codec) {
@@ -251,6 +255,8 @@ export class Hub {
       }
       this.send(member, frame!);
     }
+    this.broadcasting--;
+    if (this.broadcasting === 0) this.dropDeferred();
   }
 
   private encode(codec: Codec, text: string): Buffer {
@@ -258,7 +264,7 @@ export class Hub {
   }
 
   private send(member: Member, frame: Buffer): void {
-    if (member.gone) return;
+    if (member.gone || member.dropping) return;
     const queued = member.queuedBytes + frame.length;
     if (queued > this.options.maxQueueBytes) {
       return this.drop(member, `too slow (${queued} bytes queued, limit ${this.options.maxQueueBytes})`);
@@ -276,10 +282,27 @@ export class Hub {
 
   /** DESIGN §6: a member that cannot keep up is disconnected with a stated reason; the room never waits. */
   private drop(member: Member, why: string): void {
-    if (member.gone) return;
+    if (member.gone || member.dropping) return;
+    member.dropping = true; // nothing more is queued for it
+    if (this.broadcasting > 0) {
+      // DESIGN §6, one order: announcing the leave now would put it before the line being
+      // broadcast for the members not reached yet, and after it for the others.
+      this.deferredDrops.push({ member, why });
+      return;
+    }
     // Leave now, not when the socket finally closes: a frozen peer may take the whole linger.
     this.remove(member, why);
     member.session.close(`* disconnected: ${why}`, why);
+  }
+
+  private dropDeferred(): void {
+    // A leave announced here may overflow someone else in turn: it is deferred like this one.
+    for (let next = this.deferredDrops.shift(); next !== undefined; next = this.deferredDrops.shift()) {
+      const { member, why } = next;
+      if (member.gone) continue;
+      this.remove(member, why);
+      member.session.close(`* disconnected: ${why}`, why);
+    }
   }
 
   private readonly flush = (): void => {

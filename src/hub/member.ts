@@ -10,6 +10,8 @@ export class Member {
   pendingBytes = 0;
   /** Set once the member is leaving: nothing more is queued for it. */
   gone = false;
+  /** Set once the hub has decided to disconnect it (too slow, flooding); it leaves right after. */
+  dropping = false;
   readonly flood: FloodLimiter | undefined;
 
   constructor(

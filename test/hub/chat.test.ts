@@ -206,6 +206,26 @@ describe('chat hub', () => {
     expect(spammer.lines.filter((l) => l.startsWith('* slow down'))).toHaveLength(1);
   });
 
+  it('keeps one order in the room when a member is dropped in the middle of a broadcast', async () => {
+    const { member } = await chat('?maxQueue=1024');
+    const first = await member('first');
+    const slow = await member('slow_one');
+    const last = await member('last');
+    const sender = await member('sender');
+    // In one read: a private message fills slow_one's queue for this tick, so the broadcast after
+    // it overflows slow_one half-way through the room (after 'first', before 'last').
+    sender.socket.write(`/msg slow_one ${'x'.repeat(1000)}\nhello room\n`);
+    // (The sender's own copy of the message and the notice push it over 1024 too, so it goes next.)
+    for (const m of [first, last]) {
+      await m.expect(/^<sender> hello room$/);
+      await m.expect(/^\* slow_one left \(too slow \(\d+ bytes queued, limit 1024\)\)$/);
+      await m.expect(/^\* sender left \(too slow/);
+    }
+    const roomLines = (c: LineClient) => c.lines.filter((l) => /^<sender>| left /.test(l));
+    expect(roomLines(first)).toEqual(roomLines(last));
+    await slow.closed;
+  });
+
   it('/quit tells the room why, and closes', async () => {
     const { member } = await chat();
     const alice = await member('alice');
