@@ -3,8 +3,9 @@ import { Command } from 'commander';
 import { connect, type Client } from '../client/client.js';
 import { ChatSession } from '../client/chat-client.js';
 import { printable } from '../client/printable.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, UnsupportedError } from '../errors.js';
 import { isReservedNick, isValidNick } from '../hub/nick.js';
+import { parseEndpoint } from '../transports/endpoint.js';
 import { ExitCode, fail } from './exit-codes.js';
 
 interface ChatFlags {
@@ -102,6 +103,13 @@ function plain(client: Client, nick: string | undefined): void {
   });
 }
 
+/** The chat hub needs connections (DESIGN §6): a udp:// URL is bad usage, not a silent hang. */
+function checkUrl(url: string): void {
+  if (parseEndpoint(url).transport === 'udp') {
+    fail(new UnsupportedError(`chat needs a connection; ${url} is udp: use tcp:// or unix://`));
+  }
+}
+
 /** DESIGN §5: a bad --nick is bad usage (exit 2), found before connecting. */
 function checkNick(nick: string | undefined): void {
   if (nick === undefined) return;
@@ -135,6 +143,7 @@ Examples:
   printf '/join dev\\nhello devs\\n' | switchboard chat tcp://127.0.0.1:8089`,
     )
     .action(async (url: string, flags: ChatFlags) => {
+      checkUrl(url);
       checkNick(flags.nick);
       const client = await connect(url, { framing: 'line', reconnect: flags.reconnect === true }).catch(fail);
       if (process.stdin.isTTY === true) interactive(client, flags.nick);

@@ -38,7 +38,7 @@ describe('switchboard chat', () => {
     expect(watcher.lines.filter((l) => l.startsWith('<guest-'))).toEqual([]);
   });
 
-  it('refuses a bad --nick before connecting, with exit 2', async () => {
+  it('refuses a bad --nick or a udp URL before connecting, with exit 2', async () => {
     const bad = await runCli(['chat', 'tcp://127.0.0.1:1', '--nick', 'no spaces']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
@@ -47,6 +47,11 @@ describe('switchboard chat', () => {
     const reserved = await runCli(['chat', 'tcp://127.0.0.1:1', '--nick', 'server']);
     expect(reserved.code).toBe(2);
     expect(reserved.stderr).toMatch(/--nick 'server' is reserved/);
+    const udp = await runCli(['chat', 'udp://127.0.0.1:1']);
+    expect(udp.code).toBe(2);
+    expect(udp.stderr).toMatch(
+      /chat needs a connection; udp:\/\/127\.0\.0\.1:1 is udp: use tcp:\/\/ or unix:\/\//,
+    );
   });
 
   it('plain mode prints control characters from others visibly, never raw', async () => {
