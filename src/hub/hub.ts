@@ -9,6 +9,8 @@ import { stripControls } from './sanitize.js';
 
 /** How many names /who lists before it only counts. */
 const WHO_LIST_LIMIT = 100;
+/** How many rooms /rooms lists before it only counts. */
+const ROOMS_LIST_LIMIT = 100;
 
 /**
  * Rooms, members and nicks, over any session the server accepts (DESIGN §6). The hub never waits
@@ -179,8 +181,14 @@ export class Hub {
   }
 
   listRooms(member: Member): void {
-    const list = [...this.rooms.values()].map((r) => `${r.name} (${r.members.size})`).join(', ');
-    this.notice(member, `rooms: ${list}`);
+    const names: string[] = [];
+    for (const r of this.rooms.values()) {
+      // As /who: one line, bounded, however many rooms 10,000 members have made.
+      if (names.length === ROOMS_LIST_LIMIT) break;
+      names.push(`${r.name} (${r.members.size})`);
+    }
+    const more = this.rooms.size - names.length;
+    this.notice(member, `rooms: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
   }
 
   quit(member: Member, reason: string): void {
