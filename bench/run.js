@@ -403,6 +403,17 @@ async function startupTime(times) {
 
 ensureTools();
 const machine = describeMachine();
+// Which code was measured: the commit, and whether src/ had uncommitted changes when it was built.
+try {
+  machine.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
+  machine.srcDirty =
+    execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+} catch {
+  machine.commit = 'unknown';
+}
 log(
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; load ${machine.loadAverageAtStart.join(' ')}`,
 );

@@ -126,7 +126,10 @@ export function renderTables(results) {
     `Measured ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ` +
       `${m.os}; Node ${m.node}, ${m.python}, ${m.ncat}, ${m.natsServer}. Pinning: ${m.pinning}. ` +
       `Load average at start: ${m.loadAverageAtStart.join(' ')}. ${results.size}-byte messages, ` +
-      `median of ${results.runs} run(s) of ${results.duration} each. Server CPU is % of one core.`,
+      `median of ${results.runs} run(s) of ${results.duration} each. Server CPU is % of one core.` +
+      (m.commit === undefined
+        ? ''
+        : ` Code: commit ${m.commit}${m.srcDirty ? ' plus uncommitted changes in src/' : ''}.`),
     '',
     '### Targets',
     '',
