@@ -1,20 +1,72 @@
+import { InvalidOptionError } from '../errors.js';
 import type { Service, ServiceParams } from '../services/service.js';
 import { Hub } from './hub.js';
-import { chatOptionsFrom } from './options.js';
+import { ChatListener } from './listener.js';
+import { chatOptionsFrom, type ChatOptions } from './options.js';
+
+/** `?hub=NAME`: 1–32 letters, digits, `_` or `-`. */
+const HUB_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** Named hubs of this process, with how many listeners use each. */
+const sharedHubs = new Map<string, { hub: Hub; listeners: number }>();
+
+/** The options a hub has as a whole; the others are each listener's own. */
+const HUB_WIDE = [
+  ['history', 'history'],
+  ['announceLimit', 'announce'],
+] as const satisfies ReadonlyArray<readonly [keyof ChatOptions, string]>;
+
+function acquireHub(name: string, options: ChatOptions): Hub {
+  if (!HUB_NAME.test(name)) {
+    throw new InvalidOptionError(
+      `chat: hub=${name} is not a valid hub name; use 1-32 letters, digits, _ or -`,
+    );
+  }
+  const shared = sharedHubs.get(name);
+  if (shared === undefined) {
+    const hub = new Hub(options);
+    sharedHubs.set(name, { hub, listeners: 1 });
+    return hub;
+  }
+  for (const [key, param] of HUB_WIDE) {
+    if (shared.hub.options[key] !== options[key]) {
+      throw new InvalidOptionError(
+        `chat: hub=${name} already runs with ${param}=${shared.hub.options[key]}, this listener asks for ` +
+          `${param}=${options[key]}; give every listener of one hub the same ${param}`,
+      );
+    }
+  }
+  shared.listeners++;
+  return shared.hub;
+}
+
+function releaseHub(name: string): void {
+  const shared = sharedHubs.get(name);
+  if (shared !== undefined && --shared.listeners === 0) sharedHubs.delete(name);
+}
 
 /**
- * `chat`: a group-chat hub over line framing (DESIGN §6), usable from `nc`. Each listener has its
- * own hub; options come from the listener URL (`?flood=0&history=50`, see ChatOptions).
+ * `chat`: a group-chat hub over line framing (DESIGN §6), usable from `nc`. Options come from the
+ * listener URL (`?flood=0&history=50`, see ChatOptions). Each listener has its own hub, unless
+ * listeners name one with `?hub=NAME`: then they share its rooms and nicks (TCP and Unix members
+ * in one room), each listener keeping its own flood, queue and line limits.
  */
 export function createChatService(params: ServiceParams): Service {
-  const hub = new Hub(chatOptionsFrom(params));
+  const options = chatOptionsFrom(params);
+  const name = params.take('hub');
+  const hub = name === undefined ? new Hub(options) : acquireHub(name, options);
+  const listener = new ChatListener(options);
   return {
     name: 'chat',
     defaultFraming: 'line',
     datagrams: false,
-    onOpen: (session) => hub.open(session),
+    onOpen: (session) => hub.open(session, listener),
     onMessage: (message, session) => hub.message(session, message),
     onClose: (session, reason) => hub.close(session, reason),
-    shutdown: () => hub.shutdown(),
+    shutdown: () => {
+      const first = !listener.closing;
+      hub.shutdown(listener);
+      if (first && name !== undefined) releaseHub(name);
+    },
   };
 }

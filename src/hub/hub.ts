@@ -1,6 +1,7 @@
 import type { Codec } from '../framing/codec.js';
 import type { CloseReason, Session } from '../services/service.js';
 import { runCommand } from './commands/index.js';
+import { ChatListener } from './listener.js';
 import { Member } from './member.js';
 import { isReservedNick, isValidNick, nickKey } from './nick.js';
 import { LOBBY, type ChatOptions } from './options.js';
@@ -27,10 +28,13 @@ export class Hub {
   private broadcasting = 0;
   private readonly deferredDrops: Array<{ member: Member; why: string }> = [];
   private guests = 0;
-  private closing = false;
+  /** The listener of a hub built for one listener (`new Hub(options)`, then `open(session)`). */
+  private readonly ownListener: ChatListener;
 
+  /** `options.history` and `options.announceLimit` are the hub's; the rest are per listener. */
   constructor(readonly options: ChatOptions) {
     this.rooms.set(LOBBY, new Room(LOBBY, options.history));
+    this.ownListener = new ChatListener(options);
   }
 
   get memberCount(): number {
@@ -39,11 +43,11 @@ export class Hub {
 
   // ---- lifecycle, called by the chat service ------------------------------------------------
 
-  open(session: Session): void {
+  open(session: Session, listener = this.ownListener): void {
     let nick: string;
     do nick = `guest-${++this.guests}`;
     while (this.nicks.has(nickKey(nick)));
-    const member = new Member(session, nick, this.options.floodRate, this.options.floodBurst);
+    const member = new Member(session, nick, listener);
     this.members.set(session, member);
     this.nicks.set(nickKey(nick), member);
     this.enterRoom(member, LOBBY, (size) =>
@@ -57,25 +61,26 @@ export class Hub {
   message(session: Session, raw: Buffer): void {
     const member = this.members.get(session);
     if (member === undefined || member.gone) return;
+    const limits = member.listener.options;
     if (member.flood !== undefined) {
       const verdict = member.flood.take();
       if (verdict === 'disconnect') {
-        return this.drop(member, `flooding (over ${this.options.floodRate} lines/s after a warning)`);
+        return this.drop(member, `flooding (over ${limits.floodRate} lines/s after a warning)`);
       }
       if (verdict === 'refused') {
         if (member.flood.firstRefusal) {
           this.notice(
             member,
-            `slow down: over ${this.options.floodRate} lines a second; lines are dropped until you do`,
+            `slow down: over ${limits.floodRate} lines a second; lines are dropped until you do`,
           );
         }
         return;
       }
     }
-    if (raw.length > this.options.maxMessageBytes) {
+    if (raw.length > limits.maxMessageBytes) {
       return this.notice(
         member,
-        `line too long (${raw.length} bytes, limit ${this.options.maxMessageBytes}); not sent`,
+        `line too long (${raw.length} bytes, limit ${limits.maxMessageBytes}); not sent`,
       );
     }
     const text = stripControls(raw.toString('utf8'));
@@ -102,13 +107,19 @@ export class Hub {
     member.gone = true;
     member.pending = [];
     member.pendingBytes = 0;
-    if (!this.closing) this.leaveRoom(member, `${member.nick} left (${why})`);
+    // Members leaving with their listener's shutdown leave quietly: no 10,000 leave notices.
+    this.leaveRoom(member, member.listener.closing ? undefined : `${member.nick} left (${why})`);
   }
 
-  /** DESIGN §6/§7: tell everyone, and write it now — the server closes the sessions next. */
-  shutdown(): void {
-    this.closing = true;
-    for (const member of this.members.values()) this.notice(member, 'server shutting down');
+  /**
+   * DESIGN §6/§7: tell everyone who came through `listener`, and write it now — the server closes
+   * their sessions next. Members of other listeners sharing the hub stay.
+   */
+  shutdown(listener = this.ownListener): void {
+    listener.closing = true;
+    for (const member of this.members.values()) {
+      if (member.listener === listener) this.notice(member, 'server shutting down');
+    }
     this.flush();
   }
 
@@ -234,12 +245,12 @@ export class Hub {
     this.notice(member, 'end of history');
   }
 
-  private leaveRoom(member: Member, announcement: string): void {
+  private leaveRoom(member: Member, announcement: string | undefined): void {
     const room = member.room;
     if (room === undefined) return;
     room.members.delete(member);
     member.room = undefined;
-    if (this.announces(room)) this.broadcast(room, `* ${announcement}`);
+    if (announcement !== undefined && this.announces(room)) this.broadcast(room, `* ${announcement}`);
     // Empty rooms other than the lobby go away, history and all: nothing grows without members.
     if (room.members.size === 0 && room.name !== LOBBY) this.rooms.delete(room.name);
   }
@@ -274,9 +285,8 @@ export class Hub {
   private send(member: Member, frame: Buffer): void {
     if (member.gone || member.dropping) return;
     const queued = member.queuedBytes + frame.length;
-    if (queued > this.options.maxQueueBytes) {
-      return this.drop(member, `too slow (${queued} bytes queued, limit ${this.options.maxQueueBytes})`);
-    }
+    const limit = member.listener.options.maxQueueBytes;
+    if (queued > limit) return this.drop(member, `too slow (${queued} bytes queued, limit ${limit})`);
     member.pending.push(frame);
     member.pendingBytes += frame.length;
     this.dirty.add(member);
@@ -325,7 +335,7 @@ export class Hub {
     member.pending = [];
     member.pendingBytes = 0;
     this.dirty.delete(member);
-    if (!member.gone || this.closing) member.session.sendFrames(frames);
+    if (!member.gone || member.listener.closing) member.session.sendFrames(frames);
   }
 }
 

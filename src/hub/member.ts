@@ -1,5 +1,6 @@
 import type { Session } from '../services/service.js';
 import { FloodLimiter } from './flood-limiter.js';
+import type { ChatListener } from './listener.js';
 import type { Room } from './room.js';
 
 /** One person in the hub: a session, a nick, the room it is in, and what waits to be written to it. */
@@ -17,9 +18,10 @@ export class Member {
   constructor(
     readonly session: Session,
     public nick: string,
-    floodRate: number,
-    floodBurst: number,
+    /** The listener it came through, whose limits it has. */
+    readonly listener: ChatListener,
   ) {
+    const { floodRate, floodBurst } = listener.options;
     this.flood = floodRate > 0 ? new FloodLimiter(floodRate, floodBurst) : undefined;
   }
 

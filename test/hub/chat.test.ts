@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { lineClient, type LineClient } from '../helpers/line-client.js';
 import { startServer } from '../helpers/socket.js';
 
@@ -244,6 +247,44 @@ describe('chat hub', () => {
       await m.expect(/^\* server shutting down$/);
       await m.closed;
     }
+  });
+
+  it('shares one hub between listeners that name it: TCP and Unix members in one room', async () => {
+    const path = join(tmpdir(), `sb-chat-hub-${process.pid}-${Date.now()}.sock`);
+    onTestFinished(() => rm(path, { force: true }));
+    const hub = `shared-${process.pid}-${Date.now()}`;
+    const server = await startServer([
+      `chat@tcp://127.0.0.1:0?hub=${hub}&maxMessage=16`,
+      `chat@unix://${path}?hub=${hub}`,
+    ]);
+    const tcp = await lineClient(server.listeners[0]!.port);
+    await tcp.expect(/^\* welcome to switchboard chat, guest-1! You are in lobby \(1 member\)/);
+    const unix = await lineClient(path);
+    await unix.expect(/^\* welcome to switchboard chat, guest-2! You are in lobby \(2 members\)/);
+    unix.send('from the unix side');
+    await tcp.expect(/^<guest-2> from the unix side$/);
+    tcp.send('/nick Guest-2');
+    await tcp.expect(/^\* nick Guest-2 is taken$/); // one set of nicks
+    // Limits stay per listener: 16 bytes on TCP, the 4 KiB default on the Unix socket.
+    tcp.send('a line of more than sixteen bytes');
+    await tcp.expect(/^\* line too long \(33 bytes, limit 16\); not sent$/);
+    unix.send('a line of more than sixteen bytes');
+    await tcp.expect(/^<guest-2> a line of more than sixteen bytes$/);
+    await server.close();
+    await tcp.expect(/^\* server shutting down$/);
+    await unix.expect(/^\* server shutting down$/);
+  });
+
+  it('refuses listeners of one hub that disagree on its history or announce limit', async () => {
+    const hub = `conflict-${process.pid}-${Date.now()}`;
+    await expect(
+      startServer([`chat@tcp://127.0.0.1:0?hub=${hub}`, `chat@tcp://127.0.0.1:0?hub=${hub}&history=5`]),
+    ).rejects.toThrow(
+      `chat: hub=${hub} already runs with history=50, this listener asks for history=5; give every listener of one hub the same history`,
+    );
+    await expect(startServer('chat@tcp://127.0.0.1:0?hub=no/slash')).rejects.toThrow(
+      /hub=no\/slash is not a valid hub name/,
+    );
   });
 
   it('refuses to run over udp', async () => {
