@@ -83,12 +83,15 @@ export class Hub {
         `line too long (${raw.length} bytes, limit ${limits.maxMessageBytes}); not sent`,
       );
     }
-    const text = stripControls(raw.toString('utf8'));
+    const received = raw.toString('utf8');
+    const text = stripControls(received);
     if (text.startsWith('/')) return runCommand(this, member, text);
     if (text.trim() === '') {
       return this.notice(
         member,
-        raw.length === 0 ? 'empty line not sent' : 'nothing left to send after removing control characters',
+        received.trim() === ''
+          ? 'empty line not sent'
+          : 'nothing left to send after removing control characters',
       );
     }
     this.say(member, text);

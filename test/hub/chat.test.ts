@@ -183,6 +183,10 @@ describe('chat hub', () => {
     await alice.expect(/^\* unknown command \/dance; type \/help for the list$/);
     alice.send('');
     await alice.expect(/^\* empty line not sent$/);
+    alice.send('  \t ');
+    await alice.expect(/^\* empty line not sent$/);
+    alice.send('\x1b[2J\x07');
+    await alice.expect(/^\* nothing left to send after removing control characters$/);
     alice.send('x'.repeat(17));
     await alice.expect(/^\* line too long \(17 bytes, limit 16\); not sent$/);
     alice.send('/help');
