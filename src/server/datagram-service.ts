@@ -51,6 +51,9 @@ class DatagramSession implements Session {
 
   close(): void {}
   destroy(): void {}
+  // A datagram socket has no per-peer stream to hold back: UDP has no flow control to apply.
+  pauseInput(): void {}
+  resumeInput(): void {}
 }
 
 function isPromise(value: unknown): value is Promise<Reply> {

@@ -52,6 +52,8 @@ export class StreamSession implements Session {
   private inputEnded = false;
   private awaiting = false;
   private writePaused = false;
+  /** pauseInput() calls not yet matched by resumeInput(). */
+  private inputHolds = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   /** Messages that arrived while a promised reply was outstanding (only if a read slipped through). */
   private backlog: Buffer[] = [];
@@ -80,6 +82,7 @@ export class StreamSession implements Session {
     socket.on('error', StreamSession.socketError);
     socket.on('close', StreamSession.socketClose);
     socket.on('drain', StreamSession.socketDrain);
+    socket.on('finish', StreamSession.socketFinish);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs);
       socket.on('timeout', StreamSession.socketTimeout);
@@ -101,6 +104,9 @@ export class StreamSession implements Session {
   }
   private static socketDrain(this: Socket): void {
     (this as SessionSocket)[SESSION].onDrain();
+  }
+  private static socketFinish(this: Socket): void {
+    (this as SessionSocket)[SESSION].onFinish();
   }
   private static socketTimeout(this: Socket): void {
     (this as SessionSocket)[SESSION].onIdle();
@@ -160,11 +166,33 @@ export class StreamSession implements Session {
     this.socket.destroy();
   }
 
-  /** Server shutdown: finish the replies under way, then close. */
+  pauseInput(): void {
+    this.inputHolds++;
+    this.socket.pause();
+  }
+
+  resumeInput(): void {
+    if (this.inputHolds === 0) return;
+    this.inputHolds--;
+    this.resumeIfReady();
+  }
+
+  /**
+   * Server shutdown (DESIGN §7): stop reading — new input would only be discarded — finish the
+   * replies under way, close, and be done once our output is flushed, without waiting for the peer.
+   */
   shutdown(): void {
     this.reason ??= { kind: 'shutdown', detail: 'server shutting down' };
-    if (this.awaiting) return; // finishInput() ends the session once the reply is out
+    this.socket.pause();
+    if (this.awaiting) return; // the promised reply goes out first, then the session ends
     this.endGracefully();
+  }
+
+  /** Read again unless something still holds input back. */
+  private resumeIfReady(): void {
+    if (this.awaiting || this.writePaused || this.inputHolds > 0) return;
+    if (this.ending || this.reason?.kind === 'shutdown') return;
+    this.socket.resume();
   }
 
   private endGracefully(notice?: string): void {
@@ -189,9 +217,18 @@ export class StreamSession implements Session {
   }
 
   private onDrain(): void {
-    if (!this.writePaused) return;
-    this.writePaused = false;
-    if (!this.awaiting && !this.ending) this.socket.resume();
+    if (this.writePaused) {
+      this.writePaused = false;
+      this.resumeIfReady();
+    }
+    this.service.onDrain?.(this);
+  }
+
+  /** Everything we wrote, the end included, is with the kernel. */
+  private onFinish(): void {
+    // DESIGN §7: at shutdown the server exits once output is flushed; it does not wait for the
+    // peer to close its side (an idle client may never do so).
+    if (this.reason?.kind === 'shutdown') this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {
@@ -262,7 +299,7 @@ export class StreamSession implements Session {
         this.backlog = [];
         this.handle(rest, from);
         if (!this.awaiting && this.deferredError !== undefined) return this.protocolError(this.deferredError);
-        if (!this.awaiting && !this.writePaused && !this.ending) this.socket.resume();
+        this.resumeIfReady();
         if (!this.awaiting && this.reason?.kind === 'shutdown') this.endGracefully();
       },
       (err: unknown) => {

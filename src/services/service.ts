@@ -52,6 +52,12 @@ export interface Session {
   /** Drop the connection at once, discarding what is queued. */
   destroy(detail?: string, error?: Error): void;
   readonly closed: boolean;
+  /**
+   * Stop reading from this peer until `resumeInput()` has been called as many times: the hub holds
+   * back a sender while a recipient catches up (DESIGN §6). Messages already decoded still arrive.
+   */
+  pauseInput(): void;
+  resumeInput(): void;
 }
 
 export type Reply = Buffer | Uint8Array | string | null | undefined | void;
@@ -70,6 +76,8 @@ export interface Service {
   onOpen?(session: Session): void;
   /** A stream session closed, with why. */
   onClose?(session: Session, reason: CloseReason): void;
+  /** A stream session's outbound buffer, once past its high-water mark, has emptied. */
+  onDrain?(session: Session): void;
   /** The server is shutting down: tell peers before their sessions are closed. */
   shutdown?(): void | Promise<void>;
 }
