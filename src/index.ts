@@ -1,6 +1,6 @@
 /** switchboard's public API: servers, clients, codecs and their types. */
-export { serve, Server, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server/serve.js';
-export type { ServeOptions, ListenerSpec, ListenerInfo } from './server/serve.js';
+export { serve, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server/serve.js';
+export type { Server, ServeOptions, ListenerSpec, ListenerInfo } from './server/serve.js';
 export { BUILTIN_SERVICES } from './server/service-registry.js';
 
 export { createCodec, isFramingName } from './framing/registry.js';
@@ -8,7 +8,8 @@ export { rawCodec } from './framing/raw.js';
 export { lineCodec, LineDecoder } from './framing/line.js';
 export { lengthPrefixedCodec, LengthPrefixedDecoder } from './framing/length-prefixed.js';
 export { DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, FRAMING_NAMES } from './framing/codec.js';
-export type { Codec, Decoder, FramingName, FramingOptions } from './framing/codec.js';
+export type { Codec, CodecName, Decoder, FramingName, FramingOptions } from './framing/codec.js';
+export { messageCodec } from './session/message-codec.js';
 
 export { upperService, upperAsciiBytes, upperText } from './services/upper.js';
 export { echoService } from './services/echo.js';
@@ -27,6 +28,8 @@ export type {
 
 export { parseEndpoint, formatEndpoint } from './transports/endpoint.js';
 export type { Endpoint } from './transports/endpoint.js';
+export { TRANSPORT_NAMES } from './transports/transport.js';
+export type { BoundAddress, TransportKind } from './transports/transport.js';
 
 export * from './errors.js';
 export { createLogger } from './log.js';

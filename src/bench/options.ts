@@ -4,6 +4,8 @@
 import { InvalidOptionError } from '../errors.js';
 import { FRAMING_NAMES, type FramingName } from '../framing/codec.js';
 import { parseEndpoint } from '../transports/endpoint.js';
+import { transportFor } from '../transports/registry.js';
+import { oneOf, wholeNumber } from '../validate.js';
 
 export const EXPECT_KINDS = ['upper', 'echo', 'none'] as const;
 /** How replies are checked: `upper` (the upper service), `echo` (unchanged), `none` (counted only). */
@@ -83,29 +85,12 @@ export interface ResolvedBenchOptions {
 }
 
 function whole(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(
-  name: string,
-  value: string | undefined,
-  known: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if (!(known as readonly string[]).includes(value)) {
-    throw new InvalidOptionError(`${name} must be one of ${known.join(', ')}, got '${value}'`);
-  }
-  return value as T;
+  return wholeNumber(name, value, fallback, { min, max });
 }
 
 export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions {
   const endpoint = parseEndpoint(options.url);
-  if (endpoint.transport === 'udp') {
+  if (transportFor(endpoint.transport).kind === 'datagram') {
     throw new InvalidOptionError(
       `bench measures stream servers; ${options.url} is UDP — use tcp:// or unix://`,
     );

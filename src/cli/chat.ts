@@ -6,6 +6,7 @@ import { printable } from '../client/printable.js';
 import { InvalidOptionError, UnsupportedError } from '../errors.js';
 import { isReservedNick, isValidNick } from '../hub/nick.js';
 import { parseEndpoint } from '../transports/endpoint.js';
+import { transportFor } from '../transports/registry.js';
 import { ExitCode, fail } from './exit-codes.js';
 
 interface ChatFlags {
@@ -105,8 +106,13 @@ function plain(client: Client, nick: string | undefined): void {
 
 /** The chat hub needs connections (DESIGN §6): a udp:// URL is bad usage, not a silent hang. */
 function checkUrl(url: string): void {
-  if (parseEndpoint(url).transport === 'udp') {
-    fail(new UnsupportedError(`chat needs a connection; ${url} is udp: use tcp:// or unix://`));
+  const endpoint = parseEndpoint(url);
+  if (transportFor(endpoint.transport).kind === 'datagram') {
+    fail(
+      new UnsupportedError(
+        `chat needs a connection; ${url} is ${endpoint.transport}: use tcp:// or unix:// (or tls://, ws://)`,
+      ),
+    );
   }
 }
 
@@ -145,7 +151,10 @@ Examples:
     .action(async (url: string, flags: ChatFlags) => {
       checkUrl(url);
       checkNick(flags.nick);
-      const client = await connect(url, { framing: 'line', reconnect: flags.reconnect === true }).catch(fail);
+      const client = await connect(url, {
+        framing: 'line',
+        reconnect: flags.reconnect === true,
+      }).catch(fail);
       if (process.stdin.isTTY === true) interactive(client, flags.nick);
       else plain(client, flags.nick);
     });

@@ -1,14 +1,15 @@
 import { InvalidArgumentError } from 'commander';
 import { LOG_LEVELS } from '../log.js';
+import { describeWholeNumber, parseWholeNumber } from '../validate.js';
 
 /** Commander argument parsers: a bad value is a usage error naming the flag's expectation. */
 export function wholeNumber(min = 0): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected a whole number of at least ${min}, got '${value}'`);
+    try {
+      return parseWholeNumber('value', value, { min });
+    } catch {
+      throw new InvalidArgumentError(`expected ${describeWholeNumber({ min })}, got '${value}'`);
     }
-    return n;
   };
 }
 

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Logger } from '../log.js';
 import { serve, type ListenerInfo, type Server } from '../server/serve.js';
+import type { BoundAddress, TransportName } from '../transports/transport.js';
 import { cliLogger } from './cli-logger.js';
 import { fail } from './exit-codes.js';
 import { logLevel, wholeNumber } from './options.js';
@@ -21,24 +22,26 @@ interface ServeFlags {
   shutdownTimeout?: number;
 }
 
-function hostPort(url: string): string {
-  return url
-    .replace(/^[a-z]+:\/\//, '')
-    .replace(/^\[(.*)\]:/, '$1 ')
-    .replace(/:(\d+)$/, ' $1');
-}
+/** What each transport's foreign tool is, given the listener's bound address. */
+const FOREIGN_TOOL: Record<TransportName, (a: BoundAddress) => string> = {
+  tcp: (a) => `nc ${a.host} ${a.port}`,
+  udp: (a) => `nc -u ${a.host} ${a.port}`,
+  unix: (a) => `nc -U ${a.path}`,
+  tls: (a) => `openssl s_client -quiet -connect ${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
+  ws: (a) => `websocat ${a.url}`,
+  wss: (a) => `websocat ${a.url}`,
+};
 
 /** How a person reaches a listener: our own client first, then the tool they already have. */
 export function howToConnect(l: ListenerInfo): string {
-  const framed = l.framing !== 'raw' && l.framing !== 'datagram' && l.framing !== 'line';
+  const framed =
+    l.framing !== 'raw' && l.framing !== 'datagram' && l.framing !== 'line' && l.framing !== 'message';
   const ours =
     l.service === 'chat'
       ? `switchboard chat ${l.url}`
       : `switchboard connect ${l.url}${framed ? ` --framing ${l.framing}` : ''}`;
   if (framed) return ours;
-  if (l.transport === 'udp') return `${ours}   or   nc -u ${hostPort(l.url)}`;
-  if (l.transport === 'unix') return `${ours}   or   nc -U ${l.url.slice('unix://'.length)}`;
-  return `${ours}   or   nc ${hostPort(l.url)}`;
+  return `${ours}   or   ${FOREIGN_TOOL[l.address.transport](l.address)}`;
 }
 
 export function banner(listeners: readonly ListenerInfo[]): string {

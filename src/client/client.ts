@@ -5,15 +5,18 @@ import {
   RequestTimeoutError,
   UnsupportedError,
 } from '../errors.js';
-import type { FramingName, FramingOptions } from '../framing/codec.js';
+import { FRAMING_NAMES, type FramingName, type FramingOptions } from '../framing/codec.js';
 import { createCodec } from '../framing/registry.js';
+import { messageCodec } from '../session/message-codec.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../transports/endpoint.js';
-import { streamTransport } from '../transports/registry.js';
+import { transportFor, type Transport } from '../transports/registry.js';
 import { toBuffer, type SessionFraming } from '../services/service.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../transports/transport.js';
+import { oneOf, wholeNumber } from '../validate.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { ConnectionLink } from './connection-link.js';
 import { DatagramLink } from './datagram-link.js';
 import type { Link, LinkEvents } from './link.js';
-import { StreamLink } from './stream-link.js';
 
 /** Replies held for a consumer before the client stops reading (backpressure, not memory). */
 export const DEFAULT_INBOX_LIMIT = 1024;
@@ -23,8 +26,15 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export interface ClientOptions extends FramingOptions {
   /** Framing for stream transports; a URL's `?framing=` is used when this is absent. @default 'raw' */
   framing?: FramingName;
-  /** Give up connecting after this long. @default 10000 */
+  /** Give up connecting (TLS and WebSocket handshakes included) after this long. @default 10000 */
   connectTimeoutMs?: number;
+  /** tls, wss: PEM file of the CA that signed the server's certificate; else the system CAs. */
+  ca?: string;
+  /**
+   * tls, wss: do not verify the server's certificate or host name. Anyone on the path can then read
+   * and change the traffic; for tests against a self-signed server only. @default false
+   */
+  insecure?: boolean;
   /** How long request() waits for its reply; 0 = forever. @default 10000 */
   requestTimeoutMs?: number;
   /**
@@ -66,6 +76,7 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
   readonly url: string;
   readonly framing: SessionFraming;
   private link!: Link;
+  private readonly transport: Transport;
   private state: State = 'open';
   private readonly pending: PendingRequest[] = [];
   private readonly inbox: Buffer[] = [];
@@ -79,14 +90,19 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
   /** Resolves when the client is finished, whatever the reason. */
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
-  /** @internal use connect() */
-  constructor(
+  private constructor(
     private readonly endpoint: Endpoint,
     private readonly options: ClientOptions,
   ) {
     super();
     this.url = formatEndpoint(endpoint);
-    this.framing = endpoint.transport === 'udp' ? 'datagram' : (options.framing ?? 'raw');
+    this.transport = transportFor(endpoint.transport);
+    this.framing =
+      this.transport.kind === 'datagram'
+        ? 'datagram'
+        : this.transport.kind === 'message'
+          ? 'message'
+          : (options.framing ?? 'raw');
     const reconnect = options.reconnect;
     this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;
   }
@@ -95,23 +111,70 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
     return this.link.peer;
   }
 
-  /** @internal */
-  async open(): Promise<void> {
+  /**
+   * Connect to an endpoint (see `connect()`, which is this).
+   * @throws InvalidEndpointError | InvalidOptionError | ConnectionRefusedError | ConnectTimeoutError
+   */
+  static async connect(url: string, options: ClientOptions = {}): Promise<Client> {
+    const endpoint = parseEndpoint(url);
+    const transport = transportFor(endpoint.transport);
+    const known = ['framing', ...transport.connectParams];
+    for (const key of endpoint.params.keys()) {
+      if (!known.includes(key)) {
+        throw new InvalidOptionError(
+          `connect(): unknown option '${key}' in ${url}; ${endpoint.transport}:// understands ${known.join(', ')}`,
+        );
+      }
+    }
+    const framing = oneOf(
+      'framing',
+      options.framing ?? endpoint.params.get('framing') ?? undefined,
+      FRAMING_NAMES,
+      'raw',
+    );
+    const resolved: ClientOptions = {
+      ...options,
+      framing,
+      connectTimeoutMs: wholeNumber(
+        'connectTimeoutMs',
+        options.connectTimeoutMs,
+        DEFAULT_CONNECT_TIMEOUT_MS,
+        {
+          min: 1,
+          unit: 'ms',
+        },
+      ),
+      requestTimeoutMs: wholeNumber(
+        'requestTimeoutMs',
+        options.requestTimeoutMs,
+        DEFAULT_REQUEST_TIMEOUT_MS,
+        { unit: 'ms' },
+      ),
+      inboxLimit: wholeNumber('inboxLimit', options.inboxLimit, DEFAULT_INBOX_LIMIT, { min: 1 }),
+    };
+    const client = new Client(endpoint, resolved);
+    await client.open();
+    return client;
+  }
+
+  private async open(): Promise<void> {
     const events: LinkEvents = {
       message: (m) => this.onMessage(m),
       close: (error) => this.onLinkClose(error),
       drain: () => this.emit('drain'),
     };
-    if (this.endpoint.transport === 'udp') {
+    const transport = this.transport;
+    if (transport.kind === 'datagram') {
       this.link = await DatagramLink.open(this.endpoint, events);
       return;
     }
-    const transport = streamTransport(this.endpoint.transport)!;
-    const codec = createCodec(this.framing, this.options);
-    const socket = await transport.connect(this.endpoint, {
+    const codec = transport.kind === 'message' ? messageCodec : createCodec(this.framing, this.options);
+    const connection = await transport.connect(this.endpoint, {
       ...(this.options.connectTimeoutMs !== undefined && { timeoutMs: this.options.connectTimeoutMs }),
+      ...(this.options.ca !== undefined && { ca: this.options.ca }),
+      ...(this.options.insecure !== undefined && { insecure: this.options.insecure }),
     });
-    this.link = new StreamLink(socket, codec, this.url.replace(/^[a-z]+:\/\//, ''), events);
+    this.link = new ConnectionLink(connection, codec, events);
   }
 
   /** Send one message (encoded with the client's framing). False means: wait for the socket to drain. */
@@ -150,7 +213,7 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
       } catch (err) {
         this.pending.splice(this.pending.indexOf(entry), 1);
         clearTimeout(entry.timer);
-        reject(err as Error);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
   }
@@ -160,7 +223,7 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
     if (this.state === 'open') {
       this.state = 'ending';
       this.link.end();
-      if (this.endpoint.transport === 'udp') this.link.destroy();
+      if (this.transport.kind === 'datagram') this.link.destroy();
     }
     await this.closed;
   }
@@ -292,17 +355,6 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
  * const reply = await client.request('hello'); // <Buffer 48 45 4c 4c 4f>
  * @throws InvalidEndpointError | ConnectionRefusedError | ConnectTimeoutError
  */
-export async function connect(url: string, options: ClientOptions = {}): Promise<Client> {
-  const endpoint = parseEndpoint(url);
-  const framing = options.framing ?? endpoint.params.get('framing') ?? 'raw';
-  const resolved: ClientOptions = { ...options, framing: createCodec(framing).name };
-  for (const key of endpoint.params.keys()) {
-    if (key !== 'framing')
-      throw new InvalidOptionError(
-        `connect(): unknown option '${key}' in ${url}; only framing is understood`,
-      );
-  }
-  const client = new Client(endpoint, resolved);
-  await client.open();
-  return client;
+export function connect(url: string, options: ClientOptions = {}): Promise<Client> {
+  return Client.connect(url, options);
 }

@@ -9,6 +9,8 @@ export const DEFAULT_MAX_FRAME = 1024 * 1024;
 
 export const FRAMING_NAMES = ['raw', 'line', 'len32be', 'len32le'] as const;
 export type FramingName = (typeof FRAMING_NAMES)[number];
+/** A framing, or `message` for transports that delimit messages themselves (WebSocket). */
+export type CodecName = FramingName | 'message';
 
 export interface FramingOptions {
   /**
@@ -44,7 +46,7 @@ export interface Decoder {
 }
 
 export interface Codec {
-  readonly name: FramingName;
+  readonly name: CodecName;
   /** Whether message boundaries survive the trip (`raw` does not: a message is whatever a read returns). */
   readonly preservesBoundaries: boolean;
   createDecoder(): Decoder;

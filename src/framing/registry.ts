@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
+import { wholeNumber } from '../validate.js';
 import {
   DEFAULT_MAX_FRAME,
   DEFAULT_MAX_LINE,
@@ -16,13 +17,7 @@ export function isFramingName(name: string): name is FramingName {
 }
 
 function positiveLimit(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1 || value > 0xffff_ffff) {
-    throw new InvalidOptionError(
-      `${name} must be a whole number of bytes from 1 to 4294967295, got ${value}`,
-    );
-  }
-  return value;
+  return wholeNumber(name, value, fallback, { min: 1, max: 0xffff_ffff, unit: 'bytes' });
 }
 
 /** The codec for a framing name, with its limits resolved. */

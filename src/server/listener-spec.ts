@@ -3,6 +3,8 @@ import type { FramingOptions, FramingName } from '../framing/codec.js';
 import { isFramingName } from '../framing/registry.js';
 import type { ServiceParams } from '../services/service.js';
 import type { Endpoint } from '../transports/endpoint.js';
+import type { ParamReader } from '../transports/transport.js';
+import { parseWholeNumber } from '../validate.js';
 
 /** `SERVICE@URL`, as `switchboard serve` takes it: `upper@tcp://127.0.0.1:2000`. */
 export function splitServiceSpec(spec: string): { service: string; url: string } {
@@ -15,7 +17,7 @@ export function splitServiceSpec(spec: string): { service: string; url: string }
 }
 
 /** A listener's query parameters, each taken by whoever understands it; the rest is an error. */
-export class ListenerParams implements ServiceParams {
+export class ListenerParams implements ServiceParams, ParamReader {
   private readonly taken = new Set<string>();
 
   constructor(
@@ -28,17 +30,11 @@ export class ListenerParams implements ServiceParams {
     return this.endpoint.params.get(name) ?? undefined;
   }
 
-  /** A whole number from `min` upwards, or the fallback when absent. */
-  takeCount(name: string, fallback: number, min = 0): number {
+  /** A whole number from `min` to `max`, or the fallback when absent. */
+  takeCount(name: string, fallback: number, min = 0, max?: number): number {
     const text = this.take(name);
     if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
-      throw new InvalidOptionError(
-        `${this.label}: ${name}=${text} must be a whole number of at least ${min}`,
-      );
-    }
-    return value;
+    return parseWholeNumber(`${this.label}: ${name}`, text, { min, ...(max !== undefined && { max }) });
   }
 
   takeFraming(fallback: FramingName): FramingName {
@@ -64,13 +60,7 @@ export class ListenerParams implements ServiceParams {
   }
 
   private parseSize(name: string, text: string): number {
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1) {
-      throw new InvalidOptionError(
-        `${this.label}: ${name}=${text} must be a whole number of bytes, at least 1`,
-      );
-    }
-    return value;
+    return parseWholeNumber(`${this.label}: ${name}`, text, { min: 1, max: 0xffff_ffff, unit: 'bytes' });
   }
 
   /** @throws InvalidOptionError naming every parameter nobody understood. */

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { InvalidOptionError, TooManyConnectionsError, UnsupportedError } from '../errors.js';
 import type { Codec, FramingName, FramingOptions } from '../framing/codec.js';
 import { createCodec } from '../framing/registry.js';
@@ -9,16 +8,23 @@ import {
   type Service,
   type ServiceFactory,
   type SessionFraming,
-  type TransportName,
 } from '../services/service.js';
-import { bindUdp, type DatagramListener } from '../transports/udp.js';
+import { ConnectionSession, type SessionLimits } from '../session/connection-session.js';
+import { serveDatagram } from '../session/datagram-session.js';
+import { messageCodec } from '../session/message-codec.js';
+import type { Connection, ConnectionHandler } from '../transports/connection.js';
 import { parseEndpoint } from '../transports/endpoint.js';
-import { streamTransport } from '../transports/registry.js';
-import type { StreamListener } from '../transports/stream-transport.js';
-import { serveDatagram } from './datagram-service.js';
+import { transportFor } from '../transports/registry.js';
+import type {
+  BoundAddress,
+  ConnectionTransport,
+  TransportName,
+  TransportServeOptions,
+} from '../transports/transport.js';
+import type { DatagramListener, DatagramTransport } from '../transports/udp.js';
+import { wholeNumber } from '../validate.js';
 import { ListenerParams, splitServiceSpec } from './listener-spec.js';
 import { findService } from './service-registry.js';
-import { StreamSession } from './stream-session.js';
 
 /** Connections one listener accepts at once; the next gets a one-line reason and is closed. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
@@ -27,7 +33,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 /** How long a closed-by-us connection may take to say goodbye before it is dropped. */
 export const DEFAULT_LINGER_MS = 5_000;
 
-export interface ServeOptions extends FramingOptions {
+export interface ServeOptions extends FramingOptions, TransportServeOptions {
   /** Where connects, closes and errors are logged. @default silent */
   logger?: Logger;
   /** Per listener; a URL's `?maxConnections=` overrides it. @default 10000 */
@@ -54,8 +60,10 @@ export interface ListenerInfo {
   /** The address actually bound (port 0 resolved), without query. */
   readonly url: string;
   readonly framing: SessionFraming;
-  /** Port for tcp/udp; 0 for unix. */
+  /** Port for IP transports; 0 for unix. */
   readonly port: number;
+  /** The bound address, structured. */
+  readonly address: BoundAddress;
 }
 
 interface RunningListener {
@@ -64,25 +72,28 @@ interface RunningListener {
   readonly close: () => Promise<void>;
 }
 
-function resolveService(
-  spec: ListenerSpec,
-  params: ListenerParams,
-  services: Readonly<Record<string, ServiceFactory>>,
-): Service {
-  const service = typeof spec === 'string' ? splitServiceSpec(spec).service : spec.service;
-  if (typeof service === 'string') return findService(service, services)(params);
-  if (typeof service === 'function') return serviceFromHandler(service);
-  return service;
+/** A running set of listeners, as `serve()` returns it. */
+export interface Server extends AsyncDisposable {
+  /** Every listener, with the address it bound. */
+  readonly listeners: readonly ListenerInfo[];
+  /** Open connections across all listeners. */
+  readonly connections: number;
+  /**
+   * Graceful shutdown (DESIGN §7): stop accepting, let services say goodbye, flush replies, close;
+   * whatever is still open after the deadline is dropped. Idempotent.
+   */
+  close(): Promise<void>;
+  /** Resolves once close() has finished. */
+  readonly closed: Promise<void>;
 }
 
-/** A running set of listeners. */
-export class Server {
-  private readonly sessions = new Set<StreamSession>();
+/** The server behind the `Server` interface: what serve() and the listeners need, kept out of the API. */
+class RunningServer implements Server {
+  readonly sessions = new Set<ConnectionSession>();
+  readonly running: RunningListener[] = [];
   private closing: Promise<void> | undefined;
   private resolveClosed!: () => void;
-  /** Resolves once close() has finished. */
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-  private readonly running: RunningListener[] = [];
   /** Set while shutting down: called when the last session has gone. */
   private onDrained: (() => void) | undefined;
 
@@ -95,31 +106,15 @@ export class Server {
     return this.running.map((l) => l.info);
   }
 
-  /** Open stream connections across all listeners. */
   get connections(): number {
     return this.sessions.size;
   }
 
-  /** @internal */
-  add(listener: RunningListener): void {
-    this.running.push(listener);
-  }
-
-  /** @internal */
-  track(session: StreamSession): void {
-    this.sessions.add(session);
-  }
-
-  /** @internal */
-  untrack(session: StreamSession): void {
+  untrack(session: ConnectionSession): void {
     this.sessions.delete(session);
     if (this.sessions.size === 0) this.onDrained?.();
   }
 
-  /**
-   * Graceful shutdown (DESIGN §7): stop accepting, let services say goodbye, flush replies, close;
-   * whatever is still open after the deadline is dropped. Idempotent.
-   */
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
   }
@@ -163,87 +158,135 @@ export class Server {
   }
 }
 
-async function startStreamListener(
-  server: Server,
+function resolveService(
+  spec: ListenerSpec,
+  params: ListenerParams,
+  services: Readonly<Record<string, ServiceFactory>>,
+): Service {
+  const service = typeof spec === 'string' ? splitServiceSpec(spec).service : spec.service;
+  if (typeof service === 'string') return findService(service, services)(params);
+  if (typeof service === 'function') return serviceFromHandler(service);
+  return service;
+}
+
+/** What a connection listener's sessions are made with, resolved once from its URL and options. */
+interface SessionSetup {
+  readonly codec: Codec;
+  readonly maxConnections: number;
+  readonly limits: SessionLimits;
+}
+
+function sessionSetup(
+  transport: ConnectionTransport,
+  service: Service,
+  params: ListenerParams,
+  options: ServeOptions,
+): SessionSetup {
+  // A message transport delimits messages itself (DESIGN §2): no framing to choose.
+  const codec =
+    transport.kind === 'message'
+      ? messageCodec
+      : createCodec(params.takeFraming(service.defaultFraming ?? 'raw'), params.takeFramingLimits(options));
+  const maxConnections = params.takeCount(
+    'maxConnections',
+    wholeNumber('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS, { min: 1 }),
+    1,
+  );
+  const idleTimeoutMs = params.takeCount(
+    'idleTimeout',
+    wholeNumber('idleTimeoutMs', options.idleTimeoutMs, 0, { unit: 'ms' }),
+  );
+  return { codec, maxConnections, limits: { idleTimeoutMs, lingerMs: DEFAULT_LINGER_MS } };
+}
+
+async function startConnectionListener(
+  server: RunningServer,
+  transport: ConnectionTransport,
   service: Service,
   params: ListenerParams,
   options: ServeOptions,
   logger: Logger,
 ): Promise<RunningListener> {
-  const endpoint = params.endpoint;
-  const transport = streamTransport(endpoint.transport)!;
-  const framing = params.takeFraming(service.defaultFraming ?? 'raw');
-  const codec: Codec = createCodec(framing, params.takeFramingLimits(options));
-  const maxConnections = params.takeCount(
-    'maxConnections',
-    options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    1,
-  );
-  const idleTimeoutMs = params.takeCount('idleTimeout', options.idleTimeoutMs ?? 0);
-  const limits = { idleTimeoutMs, lingerMs: DEFAULT_LINGER_MS };
+  const { codec, maxConnections, limits } = sessionSetup(transport, service, params, options);
+  const prepared = transport.prepare(params.endpoint, params, options);
   params.assertAllTaken();
 
   let open = 0;
-  const onClosed = (session: StreamSession): void => {
+  const onClosed = (session: ConnectionSession): void => {
     open--;
     server.untrack(session);
   };
-  const accept = (socket: Socket, peer: string): void => {
+  const onConnection = (connection: Connection): void => {
     if (open >= maxConnections) {
       // The next client hears why in one line, then is closed (DESIGN §5, issue: max connections).
-      const error = new TooManyConnectionsError(peer, maxConnections);
-      logger.warn({ peer }, error.message);
-      socket.on('error', () => undefined);
-      socket.end(codec.encode(Buffer.from(error.notice!, 'utf8')));
-      setTimeout(() => socket.destroy(), DEFAULT_LINGER_MS).unref();
+      const error = new TooManyConnectionsError(connection.peer, maxConnections);
+      logger.warn({ peer: connection.peer }, error.message);
+      connection.attach(refusedHandler);
+      connection.write(codec.encode(Buffer.from(error.notice!, 'utf8')));
+      connection.end({ code: 1013, reason: 'server full' });
+      setTimeout(() => connection.destroy(), DEFAULT_LINGER_MS).unref();
       return;
     }
     open++;
-    const session = new StreamSession(
-      socket,
-      peer,
-      endpoint.transport,
-      codec,
-      service,
-      logger,
-      limits,
-      onClosed,
-    );
-    server.track(session);
+    const session = new ConnectionSession(connection, codec, service, logger, limits, onClosed);
+    server.sessions.add(session);
     session.open();
   };
-  const listener: StreamListener = await transport.listen(endpoint, accept);
-  const port =
-    endpoint.transport === 'unix' ? 0 : Number(listener.url.slice(listener.url.lastIndexOf(':') + 1));
+  const onRejected = (peer: string, error: Error): void => {
+    logger.warn({ peer, err: error }, `${peer}: ${error.message}`);
+  };
+  const listener = await prepared.listen({ onConnection, onRejected });
+  const address = listener.address;
   return {
-    info: { service: service.name, transport: endpoint.transport, url: listener.url, framing, port },
+    info: {
+      service: service.name,
+      transport: address.transport,
+      url: address.url,
+      framing: codec.name,
+      port: address.port,
+      address,
+    },
     service,
     close: () => listener.close(),
   };
 }
 
+/** A refused connection's handler: it only waits for the goodbye to flush. */
+const refusedHandler: ConnectionHandler = {
+  onData: () => undefined,
+  onEnd: () => undefined,
+  onDrain: () => undefined,
+  onFinish: () => undefined,
+  onIdle: () => undefined,
+  onError: () => undefined,
+  onClose: () => undefined,
+};
+
 async function startDatagramListener(
+  transport: DatagramTransport,
   service: Service,
   params: ListenerParams,
   logger: Logger,
 ): Promise<RunningListener> {
   if (service.datagrams === false) {
     throw new UnsupportedError(
-      `${service.name} needs connections and cannot run over udp; use tcp:// or unix:// for it`,
+      `${service.name} needs connections and cannot run over ${transport.name}; use tcp:// or unix:// for it (or tls://, ws://)`,
     );
   }
   params.assertAllTaken();
-  const listener: DatagramListener = await bindUdp(params.endpoint, (message, from, peer) =>
+  const listener: DatagramListener = await transport.bind(params.endpoint, (message, from, peer) =>
     serveDatagram(service, listener.socket, message, from, peer, logger),
   );
-  listener.socket.on('error', (err) => logger.error({ err }, `udp ${listener.url}: ${err.message}`));
+  const address = listener.address;
+  listener.socket.on('error', (err) => logger.error({ err }, `udp ${address.url}: ${err.message}`));
   return {
     info: {
       service: service.name,
-      transport: 'udp',
-      url: listener.url,
+      transport: address.transport,
+      url: address.url,
       framing: 'datagram',
-      port: listener.socket.address().port,
+      port: address.port,
+      address,
     },
     service,
     close: () => listener.close(),
@@ -276,18 +319,22 @@ export async function serve(
   const list = Array.isArray(specs) ? (specs as readonly ListenerSpec[]) : [specs as ListenerSpec];
   if (list.length === 0) throw new InvalidOptionError('serve() needs at least one listener');
   const logger = options.logger ?? silentLogger;
-  const server = new Server(logger, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+  const server = new RunningServer(
+    logger,
+    wholeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, { unit: 'ms' }),
+  );
   try {
     for (const spec of list) {
       const label = specLabel(spec);
       const url = typeof spec === 'string' ? splitServiceSpec(spec).url : spec.url;
       const params = new ListenerParams(parseEndpoint(url), label);
       const service = resolveService(spec, params, options.services ?? {});
+      const transport = transportFor(params.endpoint.transport);
       const running =
-        params.endpoint.transport === 'udp'
-          ? await startDatagramListener(service, params, logger)
-          : await startStreamListener(server, service, params, options, logger);
-      server.add(running);
+        transport.kind === 'datagram'
+          ? await startDatagramListener(transport, service, params, logger)
+          : await startConnectionListener(server, transport, service, params, options, logger);
+      server.running.push(running);
       // The CLI prints a banner; for other programs this is detail.
       logger.debug(
         { service: running.info.service, url: running.info.url, framing: running.info.framing },

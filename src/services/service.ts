@@ -1,14 +1,18 @@
 /**
  * The service layer (DESIGN §1, §4): messages in, replies or broadcasts out. A service never sees a
- * socket, only a `Session`, so the same service runs over TCP, Unix sockets, UDP and, later, TLS
- * and WebSocket, under any framing.
+ * socket, only a `Session`, so the same service runs over TCP, Unix sockets, UDP, TLS and
+ * WebSocket, under any framing.
  */
-import type { Codec, FramingName } from '../framing/codec.js';
+import type { Codec, CodecName, FramingName } from '../framing/codec.js';
+import type { TransportName } from '../transports/transport.js';
 
-export type TransportName = 'tcp' | 'udp' | 'unix';
+export type { TransportName };
 
-/** How a session's messages are delimited: a stream framing, or one datagram per message. */
-export type SessionFraming = FramingName | 'datagram';
+/**
+ * How a session's messages are delimited: a stream framing, `message` (one WebSocket message each)
+ * or `datagram` (one datagram each).
+ */
+export type SessionFraming = CodecName | 'datagram';
 
 /** Why a session ended, for the close log line and for services (the hub announces it). */
 export interface CloseReason {

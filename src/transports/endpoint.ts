@@ -1,10 +1,10 @@
 import { InvalidEndpointError } from '../errors.js';
-import type { TransportName } from '../services/service.js';
+import { TRANSPORT_NAMES, type BoundAddress, type TransportName } from './transport.js';
 
 /** DESIGN §2: the default host is loopback, never all interfaces unless asked. */
 export const DEFAULT_HOST = '127.0.0.1';
 
-export const TRANSPORT_NAMES: readonly TransportName[] = ['tcp', 'udp', 'unix'];
+export { TRANSPORT_NAMES };
 
 /** A parsed endpoint URL: `tcp://127.0.0.1:8088?framing=line`, `udp://:0`, `unix:///tmp/sb.sock`. */
 export interface Endpoint {
@@ -13,12 +13,14 @@ export interface Endpoint {
   readonly host: string;
   /** Port for tcp/udp (0 = any free port); 0 for unix. */
   readonly port: number;
-  /** Socket path for unix; '' otherwise. */
+  /** Socket path for unix; the HTTP path for ws/wss (default `/`); '' otherwise. */
   readonly path: string;
   readonly params: URLSearchParams;
 }
 
-const FUTURE_SCHEMES = new Set(['tls', 'ws', 'wss']);
+/** Schemes with a host and a port; ws and wss also take a path after them (DESIGN §2). */
+const HOST_PORT_SCHEMES = new Set<string>(['tcp', 'udp', 'tls', 'ws', 'wss']);
+const PATH_SCHEMES = new Set<string>(['ws', 'wss']);
 
 function parsePort(input: string, text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535) {
@@ -39,9 +41,6 @@ export function parseEndpoint(input: string): Endpoint {
     if (/^(\[[^\]]*\]|[^/:?]*):\d+(\?.*)?$/.test(text)) return parseEndpoint(`tcp://${text}`);
     throw new InvalidEndpointError(input, 'missing scheme');
   }
-  if (FUTURE_SCHEMES.has(scheme)) {
-    throw new InvalidEndpointError(input, `the ${scheme}:// transport is not available yet`);
-  }
   const queryAt = text.indexOf('?');
   const params = new URLSearchParams(queryAt === -1 ? '' : text.slice(queryAt + 1));
   const body = text.slice(scheme.length + 1, queryAt === -1 ? undefined : queryAt);
@@ -52,23 +51,38 @@ export function parseEndpoint(input: string): Endpoint {
     if (path === '') throw new InvalidEndpointError(input, 'no socket path');
     return { transport: 'unix', host: '', port: 0, path: decodeURIComponent(path), params };
   }
-  if (scheme !== 'tcp' && scheme !== 'udp') {
+  if (!HOST_PORT_SCHEMES.has(scheme)) {
     throw new InvalidEndpointError(input, `unknown scheme '${scheme}'`);
   }
-  const authority = body.replace(/^\/\//, '').replace(/\/$/, '');
+  const rest = body.replace(/^\/\//, '');
+  const slash = rest.indexOf('/');
+  let authority = slash === -1 ? rest : rest.slice(0, slash);
+  let path = '';
+  if (PATH_SCHEMES.has(scheme)) {
+    path = slash === -1 ? '/' : decodeURI(rest.slice(slash));
+  } else if (slash !== -1 && slash !== rest.length - 1) {
+    throw new InvalidEndpointError(input, `${scheme}:// takes no path after HOST:PORT`);
+  }
+  authority = authority.replace(/\/$/, '');
   const match = /^(\[([^\]]+)\]|([^:/[\]]*)):(\d+|[^/]*)$/.exec(authority);
   if (match === null) {
     throw new InvalidEndpointError(input, authority.includes(':') ? 'malformed host' : 'no port');
   }
   const host = match[2] ?? (match[3] === '' ? DEFAULT_HOST : match[3]!);
-  return { transport: scheme, host, port: parsePort(input, match[4]!), path: '', params };
+  return { transport: scheme as TransportName, host, port: parsePort(input, match[4]!), path, params };
 }
 
 /** The endpoint written back as a URL, without its query: what a banner or a log line shows. */
 export function formatEndpoint(endpoint: Pick<Endpoint, 'transport' | 'host' | 'port' | 'path'>): string {
   if (endpoint.transport === 'unix') return `unix://${endpoint.path}`;
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
-  return `${endpoint.transport}://${host}:${endpoint.port}`;
+  return `${endpoint.transport}://${host}:${endpoint.port}${PATH_SCHEMES.has(endpoint.transport) ? endpoint.path : ''}`;
+}
+
+/** What a listener reports once bound: the endpoint with its real port (DESIGN §2: port 0 resolved). */
+export function boundAddress(endpoint: Endpoint, port: number): BoundAddress {
+  const bound = { transport: endpoint.transport, host: endpoint.host, port, path: endpoint.path };
+  return { ...bound, url: formatEndpoint(bound) };
 }
 
 /** `host:port` for TCP/UDP peers, as `nc` and logs show them. */

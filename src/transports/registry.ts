@@ -1,15 +1,23 @@
-import type { TransportName } from '../services/service.js';
-import type { StreamTransport } from './stream-transport.js';
+import { InvalidEndpointError } from '../errors.js';
 import { tcpTransport } from './tcp.js';
+import type { ConnectionTransport, TransportName } from './transport.js';
+import { udpTransport, type DatagramTransport } from './udp.js';
 import { unixTransport } from './unix.js';
 
-/** Stream transports by URL scheme (MQTT.js picks its stream builder the same way). */
-const STREAM_TRANSPORTS: Partial<Record<TransportName, StreamTransport>> = {
+export type Transport = ConnectionTransport | DatagramTransport;
+
+/** Transports by URL scheme (MQTT.js picks its stream builder the same way). */
+const TRANSPORTS: Partial<Record<TransportName, Transport>> = {
   tcp: tcpTransport,
+  udp: udpTransport,
   unix: unixTransport,
 };
 
-/** The stream transport for a scheme, or undefined for datagram transports (udp). */
-export function streamTransport(name: TransportName): StreamTransport | undefined {
-  return STREAM_TRANSPORTS[name];
+/** The transport for a scheme. @throws InvalidEndpointError for a scheme not available. */
+export function transportFor(name: TransportName): Transport {
+  const transport = TRANSPORTS[name];
+  if (transport === undefined) {
+    throw new InvalidEndpointError(`${name}://`, `the ${name}:// transport is not available yet`);
+  }
+  return transport;
 }

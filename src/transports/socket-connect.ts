@@ -1,6 +1,6 @@
 import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import { ConnectTimeoutError, connectError } from '../errors.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './stream-transport.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './transport.js';
 
 /** Open a stream socket, with a deadline and an error that names the address. */
 export function openSocket(options: NetConnectOpts, address: string, timeoutMs?: number): Promise<Socket> {

@@ -1,13 +1,25 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { listenError } from '../errors.js';
-import { formatEndpoint, formatHostPort, type Endpoint } from './endpoint.js';
+import { boundAddress, formatHostPort, type Endpoint } from './endpoint.js';
+import type { BoundAddress, TransportName } from './transport.js';
 
 /** A bound UDP socket: one datagram in, whatever the caller sends back. */
 export interface DatagramListener {
-  readonly url: string;
+  readonly address: BoundAddress;
   readonly socket: Socket;
   close(): Promise<void>;
+}
+
+/** udp: one datagram = one message, no connection (DESIGN §2, §4). */
+export interface DatagramTransport {
+  readonly name: TransportName;
+  readonly kind: 'datagram';
+  readonly connectParams: readonly string[];
+  bind(
+    endpoint: Endpoint,
+    onDatagram: (message: Buffer, from: RemoteInfo, peer: string) => void,
+  ): Promise<DatagramListener>;
 }
 
 export function udpSocketType(host: string): 'udp4' | 'udp6' {
@@ -31,8 +43,15 @@ export async function bindUdp(
   socket.on('message', (message, from) => onDatagram(message, from, formatHostPort(from.address, from.port)));
   let closing: Promise<void> | undefined;
   return {
-    url: formatEndpoint({ ...endpoint, port: socket.address().port }),
+    address: boundAddress(endpoint, socket.address().port),
     socket,
     close: () => (closing ??= new Promise((resolve) => socket.close(() => resolve()))),
   };
 }
+
+export const udpTransport: DatagramTransport = {
+  name: 'udp',
+  kind: 'datagram',
+  connectParams: [],
+  bind: bindUdp,
+};

@@ -1,10 +1,12 @@
 import { lstat, unlink } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { SocketInUseError, SwitchboardError, ErrorCode, listenError } from '../errors.js';
-import { formatEndpoint, type Endpoint } from './endpoint.js';
+import { boundAddress, type Endpoint } from './endpoint.js';
 import { closeServer, listenServer } from './listen-server.js';
 import { openSocket } from './socket-connect.js';
-import type { ConnectOptions, StreamListener, StreamTransport } from './stream-transport.js';
+import { SocketConnection } from './socket-connection.js';
+import type { Connection } from './connection.js';
+import type { ConnectionTransport, ListenHooks, Listening, TransportConnectOptions } from './transport.js';
 
 /** How long to wait for a live server to answer when deciding whether a socket file is stale. */
 const PROBE_TIMEOUT_MS = 500;
@@ -49,21 +51,23 @@ async function listenOnPath(server: Server, path: string): Promise<void> {
   }
 }
 
-export const unixTransport: StreamTransport = {
-  async listen(
-    endpoint: Endpoint,
-    onConnection: (socket: Socket, peer: string) => void,
-  ): Promise<StreamListener> {
-    const server = createServer({ allowHalfOpen: true }, (socket) =>
-      // Unix clients have no address of their own: name them by path and a number.
-      onConnection(socket, `unix:${endpoint.path}#${nextPeer++}`),
-    );
-    await listenOnPath(server, endpoint.path);
-    // Node removes the socket file when the listening handle closes.
-    return { url: formatEndpoint(endpoint), close: closeServer(server) };
-  },
+async function listenUnix(endpoint: Endpoint, hooks: ListenHooks): Promise<Listening> {
+  const server = createServer({ allowHalfOpen: true }, (socket) =>
+    // Unix clients have no address of their own: name them by path and a number.
+    hooks.onConnection(new SocketConnection(socket, 'unix', `unix:${endpoint.path}#${nextPeer++}`)),
+  );
+  await listenOnPath(server, endpoint.path);
+  // Node removes the socket file when the listening handle closes.
+  return { address: boundAddress(endpoint, 0), close: closeServer(server) };
+}
 
-  connect(endpoint: Endpoint, options?: ConnectOptions): Promise<Socket> {
-    return openSocket({ path: endpoint.path }, endpoint.path, options?.timeoutMs);
+export const unixTransport: ConnectionTransport = {
+  name: 'unix',
+  kind: 'stream',
+  connectParams: [],
+  prepare: (endpoint) => ({ listen: (hooks) => listenUnix(endpoint, hooks) }),
+  async connect(endpoint: Endpoint, options: TransportConnectOptions): Promise<Connection> {
+    const socket = await openSocket({ path: endpoint.path }, endpoint.path, options.timeoutMs);
+    return new SocketConnection(socket, 'unix', endpoint.path);
   },
 };

@@ -45,7 +45,7 @@ describe('services over real sockets', () => {
   it('a custom service is a plain function, sync or async', async () => {
     const s = await startServer([
       { url: 'tcp://127.0.0.1:0?framing=line', service: (m) => `len=${m.length}` },
-      { url: 'tcp://127.0.0.1:0?framing=line', service: async (m) => m.reverse() },
+      { url: 'tcp://127.0.0.1:0?framing=line', service: (m) => Promise.resolve(m.reverse()) },
     ]);
     const a = await connect(`${s.listeners[0]!.url}?framing=line`);
     const b = await connect(`${s.listeners[1]!.url}?framing=line`);

@@ -12,6 +12,10 @@ describe('parseEndpoint', () => {
     [':0', { transport: 'tcp', host: '127.0.0.1', port: 0 }],
     ['unix:///tmp/sb.sock', { transport: 'unix', path: '/tmp/sb.sock' }],
     ['unix:/tmp/sb.sock', { transport: 'unix', path: '/tmp/sb.sock' }],
+    ['tls://127.0.0.1:8443', { transport: 'tls', host: '127.0.0.1', port: 8443, path: '' }],
+    ['ws://127.0.0.1:8090', { transport: 'ws', host: '127.0.0.1', port: 8090, path: '/' }],
+    ['ws://127.0.0.1:8090/chat', { transport: 'ws', host: '127.0.0.1', port: 8090, path: '/chat' }],
+    ['wss://[::1]:0/a/b?origins=*', { transport: 'wss', host: '::1', port: 0, path: '/a/b' }],
   ])('%s', (input, expected) => {
     expect(parseEndpoint(input)).toMatchObject(expected);
   });
@@ -33,7 +37,7 @@ describe('parseEndpoint', () => {
     ['tcp://127.0.0.1:70000', /port '70000' is not a number from 0 to 65535/],
     ['tcp://127.0.0.1:http', /port 'http'/],
     ['unix://', /no socket path/],
-    ['tls://127.0.0.1:443', /tls:\/\/ transport is not available yet/],
+    ['tcp://127.0.0.1:80/path', /tcp:\/\/ takes no path after HOST:PORT/],
     ['hello', /missing scheme/],
   ])('rejects %s with a message saying what is wrong and what is expected', (input, message) => {
     let error: unknown;
@@ -50,5 +54,6 @@ describe('parseEndpoint', () => {
   it('formats back to a URL, bracketing IPv6', () => {
     expect(formatEndpoint(parseEndpoint('tcp://[::1]:80'))).toBe('tcp://[::1]:80');
     expect(formatEndpoint(parseEndpoint('unix:///tmp/x.sock'))).toBe('unix:///tmp/x.sock');
+    expect(formatEndpoint(parseEndpoint('ws://127.0.0.1:0/chat?x=1'))).toBe('ws://127.0.0.1:0/chat');
   });
 });

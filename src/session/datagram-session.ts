@@ -2,16 +2,16 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { DatagramTooLargeError, MAX_UDP_PAYLOAD } from '../errors.js';
 import { rawCodec } from '../framing/raw.js';
 import type { Logger } from '../log.js';
-import { toBuffer, type Reply, type Service, type Session } from '../services/service.js';
-
-let nextDatagramId = 1;
+import { toBuffer, type Service, type Session } from '../services/service.js';
+import { failureMessage, isPromise } from './reply.js';
+import { nextSessionId } from './session-id.js';
 
 /**
  * The session a service sees for one datagram: a reply goes back to the sender in one datagram
  * (DESIGN §4). There is no connection, so close() and destroy() have nothing to end.
  */
 class DatagramSession implements Session {
-  readonly id = nextDatagramId++;
+  readonly id = nextSessionId();
   readonly transport = 'udp' as const;
   readonly framing = 'datagram' as const;
   readonly codec = rawCodec;
@@ -56,10 +56,6 @@ class DatagramSession implements Session {
   resumeInput(): void {}
 }
 
-function isPromise(value: unknown): value is Promise<Reply> {
-  return typeof (value as Promise<Reply> | null | undefined)?.then === 'function';
-}
-
 /** Serve one datagram: run the service and send its reply, if any, back to the sender. */
 export function serveDatagram(
   service: Service,
@@ -71,14 +67,11 @@ export function serveDatagram(
 ): void {
   const session = new DatagramSession(socket, from, peer, logger);
   const fail = (err: unknown): void =>
-    logger.error(
-      { peer, err },
-      `${peer}: service ${service.name} failed: ${(err as Error)?.message ?? String(err)}`,
-    );
+    logger.error({ peer, err }, `${peer}: service ${service.name} failed: ${failureMessage(err)}`);
   try {
     const reply = service.onMessage(message, session);
     if (isPromise(reply)) {
-      reply.then((r) => r != null && session.send(toBuffer(r)), fail);
+      reply.then((r) => void (r != null && session.send(toBuffer(r))), fail);
     } else if (reply != null) {
       session.send(toBuffer(reply));
     }
