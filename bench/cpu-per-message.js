@@ -120,7 +120,14 @@ const CASES = [
     expect: 'echo',
     messages: 50_000,
   },
-  { name: 'upper-ws-100x16', server: sb('upper@ws://127.0.0.1:0/'), c: 100, p: 16, expect: 'upper' },
+  {
+    name: 'upper-ws-100x16',
+    server: sb('upper@ws://127.0.0.1:0/'),
+    framing: 'len32be',
+    c: 100,
+    p: 16,
+    expect: 'upper',
+  },
   { name: 'ws-echo-100x16', server: peer('ws-echo.js'), c: 100, p: 16, expect: 'echo' },
   {
     name: 'upper-tls-100x16',

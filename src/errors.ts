@@ -26,6 +26,12 @@ export const ErrorCode = {
   DATAGRAM_TOO_LARGE: 'DATAGRAM_TOO_LARGE',
   SERVICE_FAILED: 'SERVICE_FAILED',
   UNSUPPORTED: 'UNSUPPORTED',
+  TLS_CONFIG: 'TLS_CONFIG',
+  TLS_UNTRUSTED: 'TLS_UNTRUSTED',
+  TLS_HOST_MISMATCH: 'TLS_HOST_MISMATCH',
+  TLS_HANDSHAKE: 'TLS_HANDSHAKE',
+  WEBSOCKET_HANDSHAKE: 'WEBSOCKET_HANDSHAKE',
+  WEBSOCKET_CLOSED: 'WEBSOCKET_CLOSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -117,7 +123,7 @@ export class InvalidEndpointError extends SwitchboardError {
     super(
       ErrorCode.INVALID_ENDPOINT,
       `invalid endpoint '${input}': ${reason}; ` +
-        `expected e.g. tcp://127.0.0.1:8088, udp://127.0.0.1:8088 or unix:///tmp/sb.sock`,
+        `expected e.g. tcp://127.0.0.1:8088, udp://127.0.0.1:8088, unix:///tmp/sb.sock, tls://127.0.0.1:8443 or ws://127.0.0.1:8090/chat`,
     );
   }
 }
@@ -243,6 +249,64 @@ export class DatagramTooLargeError extends SwitchboardError {
 export class UnsupportedError extends SwitchboardError {
   constructor(message: string) {
     super(ErrorCode.UNSUPPORTED, message);
+  }
+}
+
+/** A tls/wss listener's certificate or key cannot be used; the message names the file. */
+export class TlsConfigError extends SwitchboardError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCode.TLS_CONFIG, message, { cause });
+  }
+}
+
+/** The server's certificate is not signed by a CA we trust (self-signed, unknown CA, expired). */
+export class TlsUntrustedError extends SwitchboardError {
+  constructor(peer: string, why: string, cause?: unknown) {
+    super(
+      ErrorCode.TLS_UNTRUSTED,
+      `certificate of ${peer} is not trusted (${why}); pass --ca FILE or --insecure`,
+      { cause, peer },
+    );
+  }
+}
+
+/** The server's certificate is valid but names another host. */
+export class TlsHostMismatchError extends SwitchboardError {
+  constructor(peer: string, host: string, detail: string, cause?: unknown) {
+    super(
+      ErrorCode.TLS_HOST_MISMATCH,
+      `certificate of ${peer} is not valid for ${host} (${detail}); connect by a name the certificate lists, or pass --insecure`,
+      { cause, peer },
+    );
+  }
+}
+
+/** A TLS handshake failed or did not finish in time (plain TCP on a TLS port, or the reverse). */
+export class TlsHandshakeError extends SwitchboardError {
+  constructor(peer: string, detail: string, cause?: unknown) {
+    super(ErrorCode.TLS_HANDSHAKE, `${peer}: TLS handshake failed: ${detail}`, { cause, peer });
+  }
+}
+
+/** The server answered the WebSocket upgrade with something else than 101 (404, 403, 426). */
+export class WebSocketHandshakeError extends SwitchboardError {
+  constructor(peer: string, detail: string, cause?: unknown) {
+    super(ErrorCode.WEBSOCKET_HANDSHAKE, `${peer}: WebSocket upgrade refused: ${detail}`, { cause, peer });
+  }
+}
+
+/** The WebSocket peer closed with a code other than a normal close (1000, 1001). */
+export class WebSocketClosedError extends SwitchboardError {
+  constructor(
+    peer: string,
+    readonly closeCode: number,
+    reason: string,
+  ) {
+    super(
+      ErrorCode.WEBSOCKET_CLOSED,
+      `${peer}: closed with WebSocket code ${closeCode}${reason === '' ? '' : ` (${reason})`}`,
+      { peer },
+    );
   }
 }
 

@@ -1,5 +1,9 @@
 import type { Socket } from 'node:net';
+import { createCodec } from '../framing/registry.js';
+import { transportFor } from '../transports/registry.js';
 import { openSocket } from '../transports/socket-connect.js';
+import { SocketConnection } from '../transports/socket-connection.js';
+import { MessageSocket } from './message-socket.js';
 import type { ResolvedBenchOptions } from './options.js';
 
 /** Where the bench connects, as errors name it. */
@@ -9,6 +13,14 @@ export function targetName(o: ResolvedBenchOptions): string {
 
 /** Open one connection to the target, with Nagle off: the bench measures latency too. */
 export async function openBenchSocket(o: ResolvedBenchOptions): Promise<Socket> {
+  const transport = transportFor(o.endpoint.transport);
+  if (o.endpoint.transport === 'tls' || transport.kind === 'message') {
+    if (transport.kind === 'datagram') throw new Error('unreachable: options refuse datagram transports');
+    const connection = await transport.connect(o.endpoint, { timeoutMs: o.connectTimeoutMs });
+    if (connection instanceof SocketConnection) return connection.socket;
+    // The bench's connections use only what Socket has of Duplex (on, write, destroy, destroyed).
+    return new MessageSocket(connection, createCodec(o.framing)) as unknown as Socket;
+  }
   const socket = await openSocket(
     o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port },
     targetName(o),

@@ -3,7 +3,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { FRAMING_NAMES, type FramingName } from '../framing/codec.js';
-import { parseEndpoint } from '../transports/endpoint.js';
+import { parseEndpoint, type Endpoint } from '../transports/endpoint.js';
 import { transportFor } from '../transports/registry.js';
 import { oneOf, wholeNumber } from '../validate.js';
 
@@ -64,6 +64,7 @@ export interface BenchOptions {
 
 export interface ResolvedBenchOptions {
   readonly url: string;
+  readonly endpoint: Endpoint;
   readonly host: string;
   readonly port: number;
   /** A Unix socket path instead of host/port. */
@@ -90,7 +91,8 @@ function whole(name: string, value: number | undefined, fallback: number, min: n
 
 export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions {
   const endpoint = parseEndpoint(options.url);
-  if (transportFor(endpoint.transport).kind === 'datagram') {
+  const kind = transportFor(endpoint.transport).kind;
+  if (kind === 'datagram') {
     throw new InvalidOptionError(
       `bench measures stream servers; ${options.url} is UDP — use tcp:// or unix://`,
     );
@@ -102,7 +104,10 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
     );
   }
   const mode = oneOf('mode', options.mode, BENCH_MODES, 'request-reply');
-  const framing = oneOf('framing', options.framing ?? framingParam, FRAMING_NAMES, 'raw');
+  // Over WebSocket the framing is the generator's own, to split its writes into messages: one
+  // request is one WebSocket message (lines for a chat hub's fan-out).
+  const fallback = kind === 'message' ? (mode === 'fanout' ? 'line' : 'len32be') : 'raw';
+  const framing = oneOf('framing', options.framing ?? framingParam, FRAMING_NAMES, fallback);
   const expect = oneOf('expect', options.expect, EXPECT_KINDS, 'upper');
   if (options.messages !== undefined && options.durationMs !== undefined) {
     throw new InvalidOptionError('give either --duration or --messages, not both');
@@ -119,6 +124,7 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
   }
   return {
     url: options.url,
+    endpoint,
     host: endpoint.host,
     port: endpoint.port,
     path: endpoint.transport === 'unix' ? endpoint.path : undefined,

@@ -8,8 +8,9 @@ import { isReservedNick, isValidNick } from '../hub/nick.js';
 import { parseEndpoint } from '../transports/endpoint.js';
 import { transportFor } from '../transports/registry.js';
 import { ExitCode, fail } from './exit-codes.js';
+import { addTlsClientFlags, tlsClientOptions, type TlsClientFlags } from './tls-flags.js';
 
-interface ChatFlags {
+interface ChatFlags extends TlsClientFlags {
   nick?: string;
   reconnect?: boolean;
 }
@@ -130,7 +131,7 @@ function checkNick(nick: string | undefined): void {
 }
 
 export function chatCommand(): Command {
-  return new Command('chat')
+  return addTlsClientFlags(new Command('chat'))
     .description('chat client: talk in a switchboard chat hub')
     .argument('<url>', 'the chat listener, e.g. tcp://127.0.0.1:8089')
     .option('--nick <name>', 'the nick to take once connected (1-24 letters, digits, _ or -)')
@@ -146,6 +147,8 @@ With stdin not a terminal it sends each line and prints what arrives, then exits
 Examples:
   switchboard chat tcp://127.0.0.1:8089 --nick alice
   switchboard chat unix:///tmp/chat.sock --reconnect
+  switchboard chat ws://127.0.0.1:8090/chat
+  switchboard chat tls://chat.example.org:6697 --nick alice
   printf '/join dev\\nhello devs\\n' | switchboard chat tcp://127.0.0.1:8089`,
     )
     .action(async (url: string, flags: ChatFlags) => {
@@ -154,6 +157,7 @@ Examples:
       const client = await connect(url, {
         framing: 'line',
         reconnect: flags.reconnect === true,
+        ...tlsClientOptions(url, flags),
       }).catch(fail);
       if (process.stdin.isTTY === true) interactive(client, flags.nick);
       else plain(client, flags.nick);

@@ -5,8 +5,9 @@ import { FRAMING_NAMES, type FramingName } from '../framing/codec.js';
 import { LineDecoder } from '../framing/line.js';
 import { ExitCode, fail } from './exit-codes.js';
 import { wholeNumber } from './options.js';
+import { addTlsClientFlags, tlsClientOptions, type TlsClientFlags } from './tls-flags.js';
 
-interface ConnectFlags {
+interface ConnectFlags extends TlsClientFlags {
   framing?: FramingName;
   reconnect?: boolean;
   connectTimeout: number;
@@ -159,9 +160,12 @@ function piped(client: Client, waitMs: number): void {
 }
 
 export function connectCommand(): Command {
-  return new Command('connect')
+  return addTlsClientFlags(new Command('connect'))
     .description('interactive client: send what you type, print the replies (like nc when stdin is a pipe)')
-    .argument('<url>', 'tcp://HOST:PORT, udp://HOST:PORT, unix:///PATH, or HOST:PORT for tcp')
+    .argument(
+      '<url>',
+      'tcp://HOST:PORT, udp://HOST:PORT, unix:///PATH, tls://HOST:PORT, ws://HOST:PORT/PATH, wss://…, or HOST:PORT for tcp',
+    )
     .addOption(
       new Option('--framing <name>', 'how messages are delimited on a stream').choices(FRAMING_NAMES),
     )
@@ -186,13 +190,16 @@ Examples:
   switchboard connect 'tcp://127.0.0.1:9000?framing=len32be'
   switchboard connect udp://127.0.0.1:8088
   printf 'hello\\nworld\\n' | switchboard connect tcp://127.0.0.1:8088
-  switchboard connect unix:///tmp/sb.sock --reconnect`,
+  switchboard connect unix:///tmp/sb.sock --reconnect
+  switchboard connect tls://127.0.0.1:8443 --ca ca.pem
+  switchboard connect ws://127.0.0.1:8090/`,
     )
     .action(async (url: string, flags: ConnectFlags) => {
       const client = await connect(url, {
         ...(flags.framing !== undefined && { framing: flags.framing }),
         reconnect: flags.reconnect === true,
         connectTimeoutMs: flags.connectTimeout,
+        ...tlsClientOptions(url, flags),
       }).catch(fail);
       if (process.stdin.isTTY === true) interactive(client);
       else piped(client, flags.wait);

@@ -20,6 +20,9 @@ interface ServeFlags {
   maxLine?: number;
   maxFrame?: number;
   shutdownTimeout?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsHandshakeTimeout?: number;
 }
 
 /** What each transport's foreign tool is, given the listener's bound address. */
@@ -79,7 +82,10 @@ function handleSignals(server: Server, logger: Logger): void {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run one process with any number of listeners, SERVICE@URL each')
-    .argument('[listeners...]', 'SERVICE@URL: services upper, echo, time, chat; transports tcp, udp, unix')
+    .argument(
+      '[listeners...]',
+      'SERVICE@URL: services upper, echo, time, chat; transports tcp, udp, unix, tls, ws, wss',
+    )
     .addOption(
       new Option('--log-level <level>', 'trace, debug, info, warn, error or silent')
         .default('info')
@@ -98,6 +104,13 @@ export function serveCommand(): Command {
       'on SIGINT/SIGTERM, drop connections still open after this (default 5000)',
       wholeNumber(0),
     )
+    .option('--tls-cert <file>', 'tls/wss listeners without ?cert=: the PEM certificate')
+    .option('--tls-key <file>', 'tls/wss listeners without ?key=: the PEM private key')
+    .option(
+      '--tls-handshake-timeout <ms>',
+      'close a TLS connection whose handshake is not done within this (default 10000)',
+      wholeNumber(1),
+    )
     .addHelpText(
       'after',
       `
@@ -110,7 +123,10 @@ Examples:
   switchboard serve upper@tcp://127.0.0.1:2000 upper@udp://127.0.0.1:2000
   switchboard serve 'echo@tcp://127.0.0.1:9000?framing=len32be&maxFrame=65536'
   switchboard serve upper@unix:///tmp/sb.sock time@tcp://127.0.0.1:0
-  switchboard serve 'chat@tcp://127.0.0.1:8089?flood=0&history=50'`,
+  switchboard serve 'chat@tcp://127.0.0.1:8089?flood=0&history=50'
+  switchboard serve 'upper@tls://127.0.0.1:8443?cert=cert.pem&key=key.pem'
+  switchboard serve upper@wss://127.0.0.1:8443/ --tls-cert cert.pem --tls-key key.pem
+  switchboard serve chat@ws://127.0.0.1:8090/chat 'upper@ws://127.0.0.1:8090/upper?origins=*'`,
     )
     .action(async (specs: string[], flags: ServeFlags) => {
       const logger = await cliLogger(flags.logLevel);
@@ -121,6 +137,9 @@ Examples:
         ...(flags.maxLine !== undefined && { maxLine: flags.maxLine }),
         ...(flags.maxFrame !== undefined && { maxFrame: flags.maxFrame }),
         ...(flags.shutdownTimeout !== undefined && { shutdownTimeoutMs: flags.shutdownTimeout }),
+        ...(flags.tlsCert !== undefined && { tlsCert: flags.tlsCert }),
+        ...(flags.tlsKey !== undefined && { tlsKey: flags.tlsKey }),
+        ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),
       }).catch(fail);
       handleSignals(server, logger);
       process.stdout.write(banner(server.listeners));

@@ -285,7 +285,10 @@ export class ConnectionSession implements Session, ConnectionHandler {
       (replies ??= []).push(toBuffer(reply));
     }
     this.flushReplies(replies);
-    if (this.phase === Phase.INPUT_ENDED) this.endGracefully(undefined, CLOSE_NORMAL);
+    if (this.phase === Phase.INPUT_ENDED) {
+      // After the services' own end of turn: the chat hub writes what it queued once per tick.
+      setImmediate(() => this.endGracefully(undefined, CLOSE_NORMAL));
+    }
   }
 
   private flushReplies(replies: Buffer[] | undefined): void {

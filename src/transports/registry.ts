@@ -1,8 +1,10 @@
 import { InvalidEndpointError } from '../errors.js';
 import { tcpTransport } from './tcp.js';
+import { tlsTransport } from './tls.js';
 import type { ConnectionTransport, TransportName } from './transport.js';
 import { udpTransport, type DatagramTransport } from './udp.js';
 import { unixTransport } from './unix.js';
+import { wsPlainTransport, wssTransport } from './ws.js';
 
 export type Transport = ConnectionTransport | DatagramTransport;
 
@@ -11,6 +13,9 @@ const TRANSPORTS: Partial<Record<TransportName, Transport>> = {
   tcp: tcpTransport,
   udp: udpTransport,
   unix: unixTransport,
+  tls: tlsTransport,
+  ws: wsPlainTransport,
+  wss: wssTransport,
 };
 
 /** The transport for a scheme. @throws InvalidEndpointError for a scheme not available. */

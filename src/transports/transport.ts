@@ -5,6 +5,7 @@
  */
 import type { Connection } from './connection.js';
 import type { Endpoint } from './endpoint.js';
+import type { HttpRequestHandler } from './http-host.js';
 
 export const TRANSPORT_NAMES = ['tcp', 'udp', 'unix', 'tls', 'ws', 'wss'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
@@ -52,6 +53,11 @@ export interface ListenHooks {
   onConnection(connection: Connection): void;
   /** A peer that failed before it became a connection (TLS handshake, refused upgrade): log it. */
   onRejected?(peer: string, error: Error): void;
+  /**
+   * ws/wss: plain HTTP requests on the listener's port (a page at `/`), tried before the 404/426
+   * answers. The hook for the web chat page (DESIGN §6).
+   */
+  onHttpRequest?: HttpRequestHandler | undefined;
 }
 
 export interface Listening {

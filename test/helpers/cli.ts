@@ -69,7 +69,7 @@ export async function startServe(args: string[]): Promise<ServeProcess> {
   });
   const urls = out
     .split('\n')
-    .map((line) => /^\s+\S+\s+((?:tcp|udp|unix):\/\/\S+)/.exec(line)?.[1])
+    .map((line) => /^\s+\S+\s+((?:tcp|udp|unix|tls|ws|wss):\/\/\S+)/.exec(line)?.[1])
     .filter((u): u is string => u !== undefined);
   return { child, urls, stdout: () => out, stderr: () => err, exited };
 }
