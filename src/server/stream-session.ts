@@ -60,6 +60,7 @@ export class StreamSession implements Session {
   /** A protocol error that waits for a promised reply to go out first. */
   private deferredError: unknown;
   private readonly openedAt = Date.now();
+  private firstBytesSeen = false;
   private messagesIn = 0;
 
   constructor(
@@ -233,6 +234,11 @@ export class StreamSession implements Session {
 
   private onData(chunk: Buffer): void {
     if (this.ending) return; // after a protocol error or a close, input is read and dropped
+    if (!this.firstBytesSeen) {
+      this.firstBytesSeen = true;
+      const foreign = this.service.foreignProtocol?.(chunk);
+      if (foreign !== undefined) return this.refuseForeign(foreign);
+    }
     let messages: Buffer[];
     try {
       messages = this.decoder.push(chunk);
@@ -335,6 +341,14 @@ export class StreamSession implements Session {
 
   private finishInput(): void {
     if (!this.awaiting) this.endGracefully();
+  }
+
+  /** Issue 13: a TLS or HTTP client on a port of another protocol is closed at once. */
+  private refuseForeign(what: string): void {
+    const detail = `not a ${this.service.name} client: ${what} on a ${this.service.name} port`;
+    this.reason = { kind: 'protocol', detail };
+    this.logger.warn({ peer: this.peer }, `${this.peer}: ${detail}; closed`);
+    this.socket.destroy();
   }
 
   private protocolError(err: unknown): void {
