@@ -22,4 +22,8 @@ export type { BenchOptions, BenchMode, ExpectKind, FanoutAdapterName } from './o
 export type { BenchResult, BenchErrors, RequestReplyResult, FanoutResult } from './result.js';
 export type { LatencySummary } from './histogram.js';
 export type { CpuUsage } from './cpu.js';
+export { GENERATOR_SATURATED_PERCENT } from './cpu.js';
+export type { ServerCpuUsage } from './server-cpu.js';
+export { findServerProcess } from './server-process.js';
+export type { ServerAddress, ServerProcessLookup } from './server-process.js';
 export { formatResult, formatJson } from './report.js';
