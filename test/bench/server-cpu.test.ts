@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runBench } from '../../src/bench/index.js';
 import { ServerCpuMeter } from '../../src/bench/server-cpu.js';
 import { portOf, runCli, startServe } from '../helpers/cli.js';
@@ -36,6 +41,20 @@ describe('ServerCpuMeter', () => {
     expect(['schedstat', 'stat']).toContain(usage!.source);
   });
 
+  it('falls back to the process ticks when a thread came and went during the run', async () => {
+    const meter = new ServerCpuMeter([process.pid]);
+    // A thread that burns a fixed amount of work and exits: no per-thread sample ever sees it.
+    const worker = new Worker(
+      'let x = 0; for (let i = 0; i < 5e7; i++) x += Math.sqrt(i); require("node:worker_threads").parentPort.postMessage(x);',
+      { eval: true },
+    );
+    await once(worker, 'message');
+    await once(worker, 'exit');
+    const usage = meter.read(1);
+    expect(usage?.source).toBe('stat');
+    expect(usage!.cpuMs).toBeGreaterThan(0);
+  });
+
   it('says nothing rather than something wrong when the process is gone', () => {
     expect(new ServerCpuMeter([2 ** 22 + 1]).read(10)).toBeUndefined();
   });
@@ -62,6 +81,17 @@ describe('switchboard bench: the server CPU per message', () => {
     expect(given.stdout).toMatch(
       new RegExp(`server cpu\\s+[\\d.]+ µs per message \\(pid ${serve.child.pid}: [\\d,]+ ms on CPU`),
     );
+  });
+
+  it('finds a server on a Unix socket path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const serve = await startServe([`upper@unix://${join(dir, 'upper.sock')}?framing=line`]);
+    const r = await runCli(['bench', `${serve.urls[0]!}?framing=line`, '-n', '5000', '-p', '8', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as JsonResult;
+    expect(json.serverCpu?.pid).toBe(serve.child.pid);
+    expect(json.serverCpu!.usPerMessage).toBeGreaterThan(0);
   });
 
   it('fan-out: CPU per delivery and per sent message', async () => {
