@@ -8,7 +8,9 @@ import type { BenchResult } from './result.js';
 
 /**
  * Run one benchmark against a server and check every reply.
- * @throws InvalidOptionError on bad options; a connection error when the target can't be reached.
+ * @throws InvalidOptionError on bad options (a `serverPid` that is no running process included); a
+ *   connection error when the target can't be reached. A server whose CPU can't be measured is not
+ *   an error: `result.serverCpu` is null and `result.serverCpuNote` says why.
  *   Wrong, missing or unexpected replies don't throw: they are counted in `result.errors`, and
  *   `result.ok` is false.
  */
