@@ -14,7 +14,7 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     // vitest's matchers (expect.any, expect.stringMatching) are typed any, and expect.poll takes a
     // helper's method: idioms of the test framework, not mistakes.

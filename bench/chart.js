@@ -11,13 +11,20 @@ function esc(s) {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
+/** The server's CPU per message beside its rate: the rate alone may be the generator's ceiling. */
+function cpuNote(r, s) {
+  if (!(r.serverUsPerUnit > 0)) return '';
+  const us = r.serverUsPerUnit >= 100 ? Math.round(r.serverUsPerUnit) : r.serverUsPerUnit.toPrecision(3);
+  return ` · ${us} µs/${s.cpuUnit ?? 'msg'} server CPU${r.generatorSaturated ? ' (generator saturated)' : ''}`;
+}
+
 export function renderChart(results) {
   const scenarios = results.scenarios.filter(
     (s) => !s.id.startsWith('latency') && s.id !== 'fanout-100-1' && s.id !== 'fanout-100-flat',
   );
-  const width = 900;
+  const width = 1000;
   const labelW = 250;
-  const barMax = width - labelW - 140;
+  const barMax = width - labelW - 330; // room for the rate and the CPU per message after the bar
   const rowH = 18;
   let y = 40;
   const body = [];
@@ -31,7 +38,7 @@ export function renderChart(results) {
       body.push(
         `<text x="${labelW - 8}" y="${y + 13}" text-anchor="end">${esc(r.label)}</text>`,
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 4}" fill="${COLORS[name] ?? PEER}"/>`,
-        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 13}">${Math.round(r.rate).toLocaleString('en-US')}</text>`,
+        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 13}">${Math.round(r.rate).toLocaleString('en-US')}${cpuNote(r, s)}</text>`,
       );
       y += rowH;
     }

@@ -119,13 +119,26 @@ export async function stopServer(server) {
   clearTimeout(timer);
 }
 
-/** User + system CPU seconds of a process (and its threads) so far, from /proc/PID/stat. */
+/** Clock ticks per second of /proc/PID/stat's utime and stime (`getconf CLK_TCK`; 100 almost everywhere). */
+const CLK_TCK = (() => {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * User + system CPU seconds of a process (and its threads) so far, from /proc/PID/stat. Only the
+ * fallback: `switchboard bench --server-pid` measures the server over exactly the measured interval.
+ */
 export function cpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[11] and [12] are utime and stime (fields 14 and 15 of stat(5)), in clock ticks.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   } catch {
     return NaN;
   }

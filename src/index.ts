@@ -49,3 +49,5 @@ export type {
   LatencySummary,
   CpuUsage,
 } from './bench/index.js';
+export { findServerProcess, GENERATOR_SATURATED_PERCENT } from './bench/index.js';
+export type { ServerCpuUsage, ServerAddress, ServerProcessLookup } from './bench/index.js';

@@ -9,6 +9,12 @@ export interface CpuUsage {
   readonly percentOfOneCore: number;
 }
 
+/**
+ * 90 %: the generator is one single-threaded Node process; at this share of its core it is the
+ * throughput ceiling (its GC threads make the last few percent noisy, hence not 100).
+ */
+export const GENERATOR_SATURATED_PERCENT = 90;
+
 export class CpuMeter {
   private readonly start = process.cpuUsage();
   private readonly startedAt = performance.now();

@@ -10,11 +10,12 @@
 import type { Socket } from 'node:net';
 import { fanoutAdapter, type FanoutAdapter } from './adapters/index.js';
 import { openBenchSocket, openMany, targetName } from './connect.js';
-import { CpuMeter } from './cpu.js';
+import { CpuMeter, GENERATOR_SATURATED_PERCENT } from './cpu.js';
 import { excerpt } from './expect.js';
 import { LatencyHistogram } from './histogram.js';
 import type { ResolvedBenchOptions } from './options.js';
 import { makePayloads } from './payload.js';
+import { ServerCpuProbe } from './server-cpu.js';
 import { emptyErrors, errorTotal, noteError, type BenchErrors, type FanoutResult } from './result.js';
 
 const HASH = 0x23;
@@ -250,6 +251,10 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     onProgress: () => undefined,
   };
 
+  const server = ServerCpuProbe.locate(
+    o.serverPid,
+    o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port },
+  );
   const memberSockets = await openMany(o, o.subscribers, adapter.connectParallel);
   const sender = await openBenchSocket(o).catch((err: unknown) => {
     for (const s of memberSockets) s.destroy();
@@ -304,6 +309,7 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   const cpu = new CpuMeter();
+  server.start();
   const startedAt = performance.now();
   run.lastDeliveryAt = startedAt;
   const quota = o.messages ?? Infinity;
@@ -389,6 +395,7 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
   clearInterval(watchdog);
   sender.removeAllListeners('drain');
   const cpuUsage = cpu.read();
+  const serverCpu = server.finish(run.sent, run.deliveries);
   for (const m of members) m.settle();
   if (senderProblem !== undefined) {
     errors.connections++;
@@ -414,6 +421,8 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     latency: run.histogram.summary(),
     errors,
     cpu: cpuUsage,
+    generatorSaturated: cpuUsage.percentOfOneCore >= GENERATOR_SATURATED_PERCENT,
+    ...serverCpu,
     ok: errorTotal(errors) === 0,
   };
 }

@@ -6,6 +6,7 @@ import { FRAMING_NAMES, type FramingName } from '../framing/codec.js';
 import { parseEndpoint, type Endpoint } from '../transports/endpoint.js';
 import { transportFor } from '../transports/registry.js';
 import { oneOf, wholeNumber } from '../validate.js';
+import { processExists } from './server-process.js';
 
 export const EXPECT_KINDS = ['upper', 'echo', 'none'] as const;
 /** How replies are checked: `upper` (the upper service), `echo` (unchanged), `none` (counted only). */
@@ -60,6 +61,13 @@ export interface BenchOptions {
   connectTimeoutMs?: number;
   /** Called about every 100 ms with how far the run is, from 0 to 1. */
   onProgress?: (fraction: number, done: number) => void;
+  /**
+   * The server process whose CPU time is measured: a PID, `'auto'` to find the process that
+   * listens on the URL's port or socket path (this machine only), or `'off'`. A PID that does not
+   * exist is a usage error; a server `'auto'` can't find is a note in the result, never an error.
+   * @default 'auto'
+   */
+  serverPid?: number | 'auto' | 'off';
 }
 
 export interface ResolvedBenchOptions {
@@ -83,6 +91,7 @@ export interface ResolvedBenchOptions {
   readonly drainTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly onProgress: ((fraction: number, done: number) => void) | undefined;
+  readonly serverPid: number | 'auto' | 'off';
 }
 
 function whole(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
@@ -154,5 +163,17 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
       3_600_000,
     ),
     onProgress: options.onProgress,
+    serverPid: resolveServerPid(options.serverPid),
   };
+}
+
+function resolveServerPid(pid: number | 'auto' | 'off' | undefined): number | 'auto' | 'off' {
+  if (pid === undefined || pid === 'auto' || pid === 'off') return pid ?? 'auto';
+  // A mistyped PID would measure nothing, or someone else's process: refuse it before the run.
+  if (!Number.isSafeInteger(pid) || pid < 1 || !processExists(pid)) {
+    throw new InvalidOptionError(
+      `--server-pid ${pid}: no such process (or not visible in /proc); give the PID of the running server, or leave --server-pid out to find it from the URL`,
+    );
+  }
+  return pid;
 }

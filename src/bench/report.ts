@@ -15,6 +15,36 @@ function rows(pairs: [string, string][]): string {
   return pairs.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
 }
 
+/** Three significant digits: 41.2, 2.31, 0.412 µs. */
+function sig(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+}
+
+function serverCpuLine(r: BenchResult): string {
+  const c = r.serverCpu;
+  if (c === null) return r.serverCpuNote ?? 'not measured';
+  const who = c.pids.length === 1 ? `pid ${c.pid}` : `pids ${c.pids.join(', ')}`;
+  const perUnit =
+    c.usPerDelivery !== undefined
+      ? `${sig(c.usPerDelivery)} µs per delivery, ${sig(c.usPerMessage)} µs per sent message`
+      : `${sig(c.usPerMessage)} µs per message`;
+  return `${perUnit} (${who}: ${n(c.cpuMs)} ms on CPU, ${c.percentOfOneCore.toFixed(0)} % of one core)`;
+}
+
+/** Lines that change how the figures should be read. */
+function notes(r: BenchResult): [string, string][] {
+  const out: [string, string][] = [];
+  if (r.generatorSaturated) {
+    out.push([
+      'note',
+      `generator at ${r.cpu.percentOfOneCore.toFixed(0)} % of its core: throughput is the generator's ceiling; ` +
+        `compare server CPU per ${r.mode === 'fanout' ? 'delivery' : 'message'} instead`,
+    ]);
+  }
+  if (r.serverCpu !== null && r.serverCpuNote !== null) out.push(['note', r.serverCpuNote]);
+  return out;
+}
+
 /** The results as a small table, the way `nats bench` prints them. */
 export function formatResult(r: BenchResult): string {
   const head: [string, string][] =
@@ -49,10 +79,9 @@ export function formatResult(r: BenchResult): string {
       'latency',
       `p50 ${us(l.p50Us)}  p90 ${us(l.p90Us)}  p99 ${us(l.p99Us)}  p99.9 ${us(l.p999Us)}  max ${us(l.maxUs)}`,
     ],
-    [
-      'bench cpu',
-      `${r.cpu.percentOfOneCore.toFixed(0)} % of one core${r.cpu.percentOfOneCore >= 90 ? ' — the load generator was the limit; figures are a floor' : ''}`,
-    ],
+    ['server cpu', serverCpuLine(r)],
+    ['bench cpu', `${r.cpu.percentOfOneCore.toFixed(0)} % of one core`],
+    ...notes(r),
     [
       'errors',
       problems === 0

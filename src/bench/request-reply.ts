@@ -11,11 +11,12 @@ import type { Socket } from 'node:net';
 import type { Codec, Decoder } from '../framing/codec.js';
 import { createCodec } from '../framing/registry.js';
 import { openMany, targetName } from './connect.js';
-import { CpuMeter } from './cpu.js';
+import { CpuMeter, GENERATOR_SATURATED_PERCENT } from './cpu.js';
 import { excerpt, expectedReply } from './expect.js';
 import { LatencyHistogram } from './histogram.js';
 import type { ResolvedBenchOptions } from './options.js';
 import { makePayloads } from './payload.js';
+import { ServerCpuProbe } from './server-cpu.js';
 import { emptyErrors, errorTotal, noteError, type BenchErrors, type RequestReplyResult } from './result.js';
 
 /** Distinct payloads per run: enough variety to catch a server replaying stale replies, bounded memory. */
@@ -230,8 +231,13 @@ export async function runRequestReply(o: ResolvedBenchOptions): Promise<RequestR
   const errors = emptyErrors();
   const histogram = new LatencyHistogram();
 
+  const server = ServerCpuProbe.locate(
+    o.serverPid,
+    o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port },
+  );
   const sockets = await openMany(o, o.connections);
   const cpu = new CpuMeter();
+  server.start();
   let remaining = o.connections;
   let allDone!: () => void;
   const finished = new Promise<void>((resolve) => (allDone = resolve));
@@ -307,9 +313,10 @@ export async function runRequestReply(o: ResolvedBenchOptions): Promise<RequestR
   o.onProgress?.(1, received());
 
   const cpuUsage = cpu.read();
+  const answered = histogram.summary().count;
+  const serverCpu = server.finish(answered);
   const durationMs = Math.max(endedAt - startedAt, 1e-3);
   const sent = connections.reduce((n, c) => n + c.sent, 0);
-  const answered = histogram.summary().count;
   const perSec = (answered / durationMs) * 1000;
   return {
     mode: 'request-reply',
@@ -327,6 +334,8 @@ export async function runRequestReply(o: ResolvedBenchOptions): Promise<RequestR
     latency: histogram.summary(),
     errors,
     cpu: cpuUsage,
+    generatorSaturated: cpuUsage.percentOfOneCore >= GENERATOR_SATURATED_PERCENT,
+    ...serverCpu,
     ok: errorTotal(errors) === 0,
   };
 }

@@ -1,4 +1,5 @@
 import type { CpuUsage } from './cpu.js';
+import type { ServerCpuUsage } from './server-cpu.js';
 import type { LatencySummary } from './histogram.js';
 import type { ExpectKind, FanoutAdapterName } from './options.js';
 import type { FramingName } from '../framing/codec.js';
@@ -45,6 +46,16 @@ interface CommonResult {
   readonly errors: BenchErrors;
   /** The load generator's own CPU use: near 100 % means it, not the server, was the limit. */
   readonly cpu: CpuUsage;
+  /**
+   * True when the generator used at least `GENERATOR_SATURATED_PERCENT` (90 %) of its core: the
+   * throughput is then the generator's ceiling, and `serverCpu.usPerMessage` is the figure to
+   * compare servers by.
+   */
+  readonly generatorSaturated: boolean;
+  /** The server's CPU over the run (see `BenchOptions.serverPid`); null when not measured. */
+  readonly serverCpu: ServerCpuUsage | null;
+  /** Why `serverCpu` is null, or a caveat about it; null when there is nothing to say. */
+  readonly serverCpuNote: string | null;
   /** True when no error of any kind was found. */
   readonly ok: boolean;
 }

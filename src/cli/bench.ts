@@ -21,6 +21,13 @@ interface BenchFlags {
   timeout?: number;
   json?: boolean;
   progress?: boolean;
+  serverPid?: number | 'auto' | 'off';
+}
+
+/** `--server-pid`: a PID, `auto` or `off`. */
+function serverPid(value: string): number | 'auto' | 'off' {
+  if (value === 'auto' || value === 'off') return value;
+  return wholeNumber(1)(value);
 }
 
 /** `10s`, `500ms`, `2m` or a bare number of seconds, as milliseconds. */
@@ -37,7 +44,11 @@ export function parseDuration(value: string): number {
 const EXAMPLES = `
 Every reply is checked byte for byte (--expect upper: what the upper service sends). Exit code 0
 when every reply was right, 1 on any wrong, missing or unexpected reply or failed connection,
-2 on bad usage.
+2 on bad usage (a --server-pid that is no running process included).
+
+The server's CPU time per message is read from /proc (Linux) for the process given by --server-pid
+or found listening on the URL's port or socket path. When the generator is at 90 % or more of its
+core, its own ceiling sets the throughput: compare servers by CPU per message then.
 
 Examples:
   switchboard bench tcp://127.0.0.1:8088
@@ -86,6 +97,11 @@ export function benchCommand(): Command {
       'wait this long for outstanding replies before counting them missing (default 5000)',
       wholeNumber(0),
     )
+    .option(
+      '--server-pid <pid>',
+      "the server process whose CPU per message is reported: a PID, 'auto' (default: the process listening on URL, this machine only) or 'off'",
+      serverPid,
+    )
     .option('--json', 'print the results as JSON on stdout')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addHelpText('after', EXAMPLES)
@@ -113,6 +129,7 @@ export function benchCommand(): Command {
         ...(flags.adapter !== undefined && { adapter: flags.adapter }),
         ...(flags.seed !== undefined && { seed: flags.seed }),
         ...(flags.timeout !== undefined && { drainTimeoutMs: flags.timeout }),
+        ...(flags.serverPid !== undefined && { serverPid: flags.serverPid }),
         ...(bar !== undefined && {
           onProgress: (fraction: number, done: number) => bar.update(Math.floor(fraction * 100), { done }),
         }),

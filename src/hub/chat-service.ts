@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Service, ServiceParams } from '../services/service.js';
+import { foreignProtocolOfFirstBytes } from './foreign-protocol.js';
 import { Hub } from './hub.js';
 import { ChatListener } from './listener.js';
 import { chatOptionsFrom, type ChatOptions } from './options.js';
@@ -63,6 +64,8 @@ export function createChatService(params: ServiceParams): Service {
     onOpen: (session) => hub.open(session, listener),
     onMessage: (message, session) => hub.message(session, message),
     onClose: (session, reason) => hub.close(session, reason),
+    onDrain: (session) => hub.drained(session),
+    foreignProtocol: foreignProtocolOfFirstBytes,
     shutdown: () => {
       const first = !listener.closing;
       hub.shutdown(listener);

@@ -1,19 +1,17 @@
-/** After this long without a refused line, a member's refusals are forgiven. */
-export const FLOOD_FORGIVE_MS = 1_000;
-
-export type FloodVerdict = 'ok' | 'refused' | 'disconnect';
+/** After this long without a delayed line, a member's flood episode is over (the next one is told again). */
+export const FLOOD_EPISODE_GAP_MS = 1_000;
 
 /**
  * A token bucket per member: `rate` lines a second with bursts of up to `burst`. A line over the
- * limit is refused; a member who keeps flooding after being told — more than `burst` refused lines
- * with no quiet second between them — is disconnected.
+ * limit is not refused but delayed (DESIGN §6, IRC servers' "fake lag"): `take()` says how long the
+ * member's reading must pause before that line goes out. Lines are taken one after another, each
+ * after the wait the previous one was given, so the member is held to the rate and loses nothing.
  */
 export class FloodLimiter {
   private tokens: number;
   private last: number;
-  /** Lines refused in the current run: since the last second without a refusal. */
-  private refused = 0;
-  private lastRefusal = -Infinity;
+  private lastDelayed = -Infinity;
+  private episodeStart = false;
 
   constructor(
     private readonly rate: number,
@@ -24,25 +22,21 @@ export class FloodLimiter {
     this.last = now();
   }
 
-  /** 'ok' to relay, 'refused' (tell the member once a run), or 'disconnect' (it went on). */
-  take(): FloodVerdict {
+  /** Take a token for one line: the ms to wait before relaying it (0: at once). */
+  take(): number {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
     this.last = t;
-    // A run ends only after a quiet second: a member steadily over the rate, whose lines are
-    // sometimes let through, is still flooding (and is told once, not once per crossing).
-    if (t - this.lastRefusal >= FLOOD_FORGIVE_MS) this.refused = 0;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 'ok';
-    }
-    this.refused++;
-    this.lastRefusal = t;
-    return this.refused > this.burst ? 'disconnect' : 'refused';
+    this.tokens -= 1;
+    if (this.tokens >= 0) return 0;
+    // The debt is paid by waiting: after `wait` ms the bucket is back at zero, not below.
+    this.episodeStart = t - this.lastDelayed >= FLOOD_EPISODE_GAP_MS;
+    this.lastDelayed = t;
+    return (-this.tokens / this.rate) * 1000;
   }
 
-  /** True only for the first refusal of a run, so the notice is sent once per run. */
-  get firstRefusal(): boolean {
-    return this.refused === 1;
+  /** True when the last delayed line began a new episode: the member is told once per episode. */
+  get newEpisode(): boolean {
+    return this.episodeStart;
   }
 }

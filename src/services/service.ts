@@ -82,6 +82,11 @@ export interface Service {
   onClose?(session: Session, reason: CloseReason): void;
   /** A stream session's outbound buffer, once past its high-water mark, has emptied. */
   onDrain?(session: Session): void;
+  /**
+   * Looks at a stream session's first bytes and names the other protocol they belong to (`'TLS
+   * handshake'`), if any: the connection is then closed at once, before anything is served.
+   */
+  foreignProtocol?(firstBytes: Buffer): string | undefined;
   /** The server is shutting down: tell peers before their sessions are closed. */
   shutdown?(): void | Promise<void>;
 }

@@ -70,6 +70,7 @@ export class ConnectionSession implements Session, ConnectionHandler {
   /** A protocol error that waits for a promised reply to go out first. */
   private deferredError: unknown;
   private readonly openedAt = Date.now();
+  private firstBytesSeen = false;
   private messagesIn = 0;
 
   constructor(
@@ -85,6 +86,8 @@ export class ConnectionSession implements Session, ConnectionHandler {
     this.framing = codec.name;
     this.decoder = codec.createDecoder();
     this.perMessage = connection.kind === 'message';
+    // Only a byte stream's first bytes can be another protocol's handshake (service.foreignProtocol).
+    this.firstBytesSeen = this.perMessage;
     connection.attach(this);
     if (limits.idleTimeoutMs > 0) connection.setIdleTimeout(limits.idleTimeoutMs);
   }
@@ -166,6 +169,11 @@ export class ConnectionSession implements Session, ConnectionHandler {
 
   onData(chunk: Buffer): void {
     if (this.phase === Phase.ENDING) return; // after a protocol error or a close, input is dropped
+    if (!this.firstBytesSeen) {
+      this.firstBytesSeen = true;
+      const foreign = this.service.foreignProtocol?.(chunk);
+      if (foreign !== undefined) return this.refuseForeign(foreign);
+    }
     let messages: Buffer[];
     try {
       messages = this.decoder.push(chunk);
@@ -351,6 +359,14 @@ export class ConnectionSession implements Session, ConnectionHandler {
     // A peer that never reads would hold the connection open forever: give it a deadline.
     this.lingerTimer = setTimeout(() => this.connection.destroy(), this.limits.lingerMs);
     this.lingerTimer.unref();
+  }
+
+  /** Issue 13: a TLS or HTTP client on a port of another protocol is closed at once. */
+  private refuseForeign(what: string): void {
+    const detail = `not a ${this.service.name} client: ${what} on a ${this.service.name} port`;
+    this.reason = { kind: 'protocol', detail };
+    this.logger.warn({ peer: this.peer }, `${this.peer}: ${detail}; closed`);
+    this.connection.destroy();
   }
 
   private protocolError(err: unknown): void {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,10 +99,23 @@ describe('chat hub', () => {
       mallory.send(`/nick ${nick}`);
       await mallory.expect(new RegExp(`^\\* nick ${nick} is reserved: it would read like a server notice$`));
     }
-    mallory.send('/me shutting down'); // still mallory: '* mallory shutting down', not a forgery
     const bob = await member('bob');
     mallory.send('/me waves');
-    await bob.expect(/^\* mallory waves$/);
+    await bob.expect(/^<mallory> \* waves$/);
+  });
+
+  it('keeps actions apart from notices on the wire: /me cannot forge a leave, a rename or a join', async () => {
+    const { member } = await chat();
+    const alice = await member('alice');
+    const bob = await member('bob');
+    for (const forgery of ['left (quit: bye)', 'is now known as carol', 'joined lobby']) {
+      alice.send(`/me ${forgery}`);
+      expect(await bob.expect(/^<alice> /)).toBe(`<alice> * ${forgery}`);
+    }
+    alice.send('/quit bye');
+    expect(await bob.expect(/^\* alice/)).toBe('* alice left (quit: bye)');
+    // Only the real leave reads as a notice.
+    expect(bob.lines.filter((l) => l.startsWith('* alice'))).toEqual(['* alice left (quit: bye)']);
   });
 
   it('/msg reaches only its target, showing the sender', async () => {
@@ -134,7 +148,7 @@ describe('chat hub', () => {
       await bob.expect(/^\[history\]/),
       await bob.expect(/^\[history\]/),
       await bob.expect(/^\[history\]/),
-    ]).toEqual(['[history] <alice> three', '[history] <alice> four', '[history] * alice waves']);
+    ]).toEqual(['[history] <alice> three', '[history] <alice> four', '[history] <alice> * waves']);
     await bob.expect(/^\* end of history$/);
     expect(late.lines.some((l) => l.includes('history'))).toBe(false);
   });
@@ -196,41 +210,46 @@ describe('chat hub', () => {
     expect(bob.lines.some((l) => l.startsWith('<alice>'))).toBe(false);
   });
 
-  it('refuses lines over the flood limit with one notice, and disconnects a member who goes on', async () => {
-    const { member } = await chat('?flood=5&burst=5');
+  it('delays lines over the flood limit with one notice: every line arrives, in order, nobody is cut', async () => {
+    const { member } = await chat('?flood=20&burst=5');
     const spammer = await member('spammer');
     const bob = await member('bob');
-    for (let i = 0; i < 8; i++) spammer.send(`spam ${i}`);
-    await spammer.expect(/^\* slow down: over 5 lines a second; lines are dropped until you do$/);
-    for (let i = 0; i < 20; i++) spammer.send(`more ${i}`);
-    await spammer.expect(/^\* disconnected: flooding \(over 5 lines\/s after a warning\)$/);
-    await spammer.closed;
-    await bob.expect(/^\* spammer left \(flooding/);
-    const relayed = bob.lines.filter((l) => l.startsWith('<spammer>'));
-    // The burst of 5 covers '/nick spammer' too: commands count as lines.
-    expect(relayed.length).toBeGreaterThanOrEqual(4);
-    expect(relayed.length).toBeLessThan(8);
+    const started = performance.now();
+    for (let i = 0; i < 25; i++) spammer.send(`spam ${i}`);
+    await spammer.expect(/^\* slow down: over 20 lines a second; your lines are delayed, none is lost$/);
+    await bob.expect(/^<spammer> spam 24$/, 10_000);
+    // The burst of 5 covers '/nick spammer' too (commands count): 21 of the 25 lines waited 50 ms each.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(20 * 50 - 100);
+    expect(bob.lines.filter((l) => l.startsWith('<spammer>'))).toEqual(
+      Array.from({ length: 25 }, (_, i) => `<spammer> spam ${i}`),
+    );
     expect(spammer.lines.filter((l) => l.startsWith('* slow down'))).toHaveLength(1);
+    expect(spammer.socket.destroyed).toBe(false);
   });
 
-  it('keeps one order in the room when a member is dropped in the middle of a broadcast', async () => {
-    const { member } = await chat('?maxQueue=1024');
-    const first = await member('first');
-    const slow = await member('slow_one');
-    const last = await member('last');
+  it('keeps one order in the room when a member is dropped for not reading', async () => {
+    const { member, port } = await chat('?flood=0&history=0');
+    const watchers = [await member('first'), await member('second')];
+    const frozen = await lineClient(port);
+    await frozen.expect(/^\* welcome/);
+    frozen.socket.pause(); // from here on it reads nothing
     const sender = await member('sender');
-    // In one read: a private message fills slow_one's queue for this tick, so the broadcast after
-    // it overflows slow_one half-way through the room (after 'first', before 'last').
-    sender.socket.write(`/msg slow_one ${'x'.repeat(1000)}\nhello room\n`);
-    // (The sender's own copy of the message and the notice push it over 1024 too, so it goes next.)
-    for (const m of [first, last]) {
-      await m.expect(/^<sender> hello room$/);
-      await m.expect(/^\* slow_one left \(too slow \(\d+ bytes queued, limit 1024\)\)$/);
-      await m.expect(/^\* sender left \(too slow/);
+    const line = 'y'.repeat(4000);
+    // Bounded: 8,000 lines of 4 KB (32 MB) are far more than the frozen member's socket buffers
+    // and its 1 MiB queue; the sender waits for its socket as a real client does.
+    for (let i = 0; i < 8_000 && !watchers[0]!.lines.some((l) => / left \(too slow/.test(l)); i++) {
+      if (!sender.socket.write(`${i} ${line}\n`)) await once(sender.socket, 'drain');
     }
-    const roomLines = (c: LineClient) => c.lines.filter((l) => /^<sender>| left /.test(l));
-    expect(roomLines(first)).toEqual(roomLines(last));
-    await slow.closed;
+    sender.send('/who'); // a marker: the sender's lines before it have all been relayed
+    await sender.expect(/^\* lobby: /, 10_000);
+    sender.send('last line');
+    for (const w of watchers) {
+      await w.expect(/^\* guest-\d+ left \(too slow \(\d+ bytes queued, limit 1048576\)\)$/, 10_000);
+      await w.expect(/^<sender> last line$/, 10_000);
+    }
+    const roomLines = (c: LineClient) => c.lines.filter((l) => /^<sender> \d+ | left /.test(l));
+    expect(roomLines(watchers[0]!)).toEqual(roomLines(watchers[1]!));
+    expect(roomLines(watchers[0]!).filter((l) => l.startsWith('<sender>')).length).toBeGreaterThan(100);
   });
 
   it('/quit tells the room why, and closes', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FloodLimiter, type FloodVerdict } from '../../src/hub/flood-limiter.js';
+import { FloodLimiter } from '../../src/hub/flood-limiter.js';
 
 /** A limiter on a clock the test moves by hand. */
 function limiter(rate: number, burst: number) {
@@ -7,8 +7,8 @@ function limiter(rate: number, burst: number) {
   const flood = new FloodLimiter(rate, burst, () => now);
   return {
     flood,
-    /** Take one line at time `at` (ms). */
-    at(ms: number): FloodVerdict {
+    /** Take one line at time `at` (ms); the wait it was given. */
+    at(ms: number): number {
       now = ms;
       return flood.take();
     },
@@ -16,42 +16,35 @@ function limiter(rate: number, burst: number) {
 }
 
 describe('FloodLimiter', () => {
-  it('lets a burst through at once, then the rate', () => {
+  it('lets a burst through at once, then delays each line to the rate', () => {
     const l = limiter(10, 5);
-    expect(Array.from({ length: 6 }, () => l.at(0))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'refused']);
-    expect(l.flood.firstRefusal).toBe(true);
-    expect(l.at(100)).toBe('ok'); // 100 ms at 10 lines/s buys one line
-    expect(l.at(100)).toBe('refused');
-    expect(l.flood.firstRefusal).toBe(false); // same run: no second notice
+    for (let i = 0; i < 5; i++) expect(l.at(0)).toBe(0);
+    expect(l.at(0)).toBeCloseTo(100); // the 6th line waits one token's time
+    expect(l.flood.newEpisode).toBe(true);
+    // Taken after its wait, the next line waits one more token's time: the rate holds.
+    expect(l.at(100)).toBeCloseTo(100);
+    expect(l.flood.newEpisode).toBe(false); // same episode: no second notice
   });
 
-  it('disconnects a member refused more than a burst in one run', () => {
-    const l = limiter(10, 5);
-    for (let i = 0; i < 5; i++) l.at(0);
-    const verdicts = Array.from({ length: 6 }, () => l.at(0));
-    expect(verdicts).toEqual(['refused', 'refused', 'refused', 'refused', 'refused', 'disconnect']);
-  });
-
-  it('disconnects a member steadily over the rate even though some of its lines get through', () => {
-    const l = limiter(10, 5);
-    const verdicts: FloodVerdict[] = [];
-    // 20 lines a second against a rate of 10, for at most 3 s.
-    for (let t = 0; t < 3000 && verdicts.at(-1) !== 'disconnect'; t += 50) verdicts.push(l.at(t));
-    expect(verdicts).toContain('ok');
-    expect(verdicts.at(-1)).toBe('disconnect');
-  });
-
-  it('forgives a member after a quiet second', () => {
-    const l = limiter(10, 2);
-    expect([l.at(0), l.at(0), l.at(0), l.at(0)]).toEqual(['ok', 'ok', 'refused', 'refused']);
-    expect(l.at(1000)).toBe('ok');
-    expect(l.at(1000)).toBe('ok');
-    expect(l.at(1000)).toBe('refused');
-    expect(l.flood.firstRefusal).toBe(true); // a new run: told again
-  });
-
-  it('never refuses a member within the rate', () => {
+  it('never refuses: a paste of 300 lines at 20/s with a burst of 40 takes (300 - 40) / 20 s', () => {
     const l = limiter(20, 40);
-    for (let t = 0; t < 10_000; t += 50) expect(l.at(t)).toBe('ok');
+    let now = 0;
+    for (let i = 0; i < 300; i++) now += l.at(now);
+    expect(now).toBeCloseTo(((300 - 40) / 20) * 1000, 0);
+  });
+
+  it('starts a new episode after a quiet second', () => {
+    const l = limiter(10, 1);
+    expect(l.at(0)).toBe(0);
+    expect(l.at(0)).toBeGreaterThan(0);
+    expect(l.flood.newEpisode).toBe(true);
+    expect(l.at(2_000)).toBe(0); // refilled
+    expect(l.at(2_000)).toBeGreaterThan(0);
+    expect(l.flood.newEpisode).toBe(true); // told again
+  });
+
+  it('never delays a member within the rate', () => {
+    const l = limiter(20, 2);
+    for (let t = 0; t < 10_000; t += 50) expect(l.at(t)).toBe(0);
   });
 });
