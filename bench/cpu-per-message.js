@@ -109,7 +109,7 @@ const CASES = [
     c: 1,
     p: 1,
     expect: 'upper',
-    messages: 50_000,
+    messages: 20_000,
   },
   {
     name: 'pipe-len32be-1x1',
@@ -118,7 +118,7 @@ const CASES = [
     c: 1,
     p: 1,
     expect: 'echo',
-    messages: 50_000,
+    messages: 20_000,
   },
   {
     name: 'upper-ws-100x16',
@@ -127,8 +127,9 @@ const CASES = [
     c: 100,
     p: 16,
     expect: 'upper',
+    messages: 300_000,
   },
-  { name: 'ws-echo-100x16', server: peer('ws-echo.js'), c: 100, p: 16, expect: 'echo' },
+  { name: 'ws-echo-100x16', server: peer('ws-echo.js'), c: 100, p: 16, expect: 'echo', messages: 300_000 },
   {
     name: 'upper-tls-100x16',
     server: sb(`upper@tls://127.0.0.1:0?framing=len32be&${tlsQuery}`),
@@ -144,8 +145,9 @@ const CASES = [
     c: 100,
     p: 16,
     expect: 'upper',
+    messages: 300_000,
   },
-  { name: 'wss-echo-100x16', server: peer('wss-echo.js'), c: 100, p: 16, expect: 'echo' },
+  { name: 'wss-echo-100x16', server: peer('wss-echo.js'), c: 100, p: 16, expect: 'echo', messages: 300_000 },
 ];
 
 function cpuTicks(pid) {

@@ -66,7 +66,11 @@ export interface Session {
 
 export type Reply = Buffer | Uint8Array | string | null | undefined | void;
 
-/** A custom service is a plain function: the reply is sent back; `undefined` sends nothing. */
+/**
+ * A custom service is a plain function: the reply is sent back; `undefined` sends nothing. The
+ * message may be a view into the connection's read buffer: the service may change it in place
+ * (the session never reads it again), and must copy it to keep it past the call.
+ */
 export type MessageHandler = (message: Buffer, session: Session) => Reply | Promise<Reply>;
 
 export interface Service {

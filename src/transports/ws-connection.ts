@@ -36,6 +36,7 @@ export class WsConnection implements Connection {
   private peerClosed = false;
   private closeNow: ((code?: number, reason?: string | Buffer) => void) | undefined;
   private peerCloseCode: number | undefined;
+  private corked = false;
   /**
    * Messages that came before attach(): ws emits a message that arrived with the 101 response
    * (a chat greeting) synchronously after 'open', before whoever awaits the connection can attach.
@@ -102,19 +103,33 @@ export class WsConnection implements Connection {
 
   write(data: Buffer): boolean {
     if (!this.writable) return false;
+    this.corkForTurn();
     // DESIGN §2: text answers text, when the reply is valid UTF-8; binary otherwise.
     this.ws.send(data, this.lastWasBinary || !isUtf8(data) ? BINARY : TEXT);
     return !this.socket.writableNeedDrain;
   }
 
   writeAll(data: readonly Buffer[]): boolean {
-    if (data.length === 1) return this.write(data[0]!);
-    // Corked: one writev for the batch's frames, as for a stream.
-    this.socket.cork();
     let ok = true;
     for (const d of data) ok = this.write(d) && ok;
-    this.socket.uncork();
     return ok;
+  }
+
+  /**
+   * ws emits every message of a read one by one and writes each reply with its own send: one
+   * syscall per message. Corking until the end of the turn gathers the replies to a read's worth of
+   * messages into one writev, as the session core does for streams (STYLE: writes and backpressure).
+   */
+  private corkForTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(WsConnection.uncork, this);
+  }
+
+  private static uncork(this: void, connection: WsConnection): void {
+    connection.corked = false;
+    connection.socket.uncork();
   }
 
   pause(): void {

@@ -44,6 +44,21 @@ describe('the CLI over tls, ws and wss', () => {
     expect(insecure.stderr).toMatch(/warning: --insecure: the certificate of tls:\/\/.* is not verified/);
   });
 
+  it('bench over ws and tls: every reply checked', async () => {
+    const s = await startServe([
+      'upper@ws://127.0.0.1:0/',
+      `upper@tls://127.0.0.1:0?framing=len32be&cert=${certs.cert}&key=${certs.key}`,
+    ]);
+    const [ws, tls] = s.urls;
+    const common = ['--connections', '4', '--pipeline', '8', '--messages', '2000', '--json', '--no-progress'];
+    const overWs = await runCli(['bench', ws!, ...common]);
+    expect(overWs.code).toBe(0);
+    expect(JSON.parse(overWs.stdout)).toMatchObject({ received: 2000, ok: true });
+    const overTls = await runCli(['bench', `${tls!}?ca=${certs.ca}`, '--framing', 'len32be', ...common]);
+    expect(overTls.code).toBe(0);
+    expect(JSON.parse(overTls.stdout)).toMatchObject({ received: 2000, ok: true });
+  });
+
   it('chat over ws and tls share one hub', async () => {
     const s = await startServe([
       'chat@ws://127.0.0.1:0/chat?hub=main',
