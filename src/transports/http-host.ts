@@ -95,7 +95,12 @@ export class HttpHost {
 
   /** Remove a route; the server closes with the last one. */
   async remove(route: HttpRoute): Promise<void> {
-    this.routes.delete(route.path);
+    if (this.routes.get(route.path) === route) this.routes.delete(route.path);
+    await this.closeIfEmpty();
+  }
+
+  /** Stop listening once no listener uses the host (also after a refused add()). */
+  async closeIfEmpty(): Promise<void> {
     if (this.routes.size === 0) await this.closeListening?.();
   }
 

@@ -118,6 +118,7 @@ function listenWs(
       try {
         host.add(route);
       } catch (err) {
+        await host.closeIfEmpty();
         releaseHost(host);
         throw err;
       }

@@ -167,3 +167,38 @@ describe('ws:// listeners', () => {
     await b.close();
   });
 });
+
+describe('ws:// listeners sharing a port', () => {
+  it('a second listener on a taken path is refused with a sentence; the first keeps serving', async () => {
+    const s = await startServer('upper@ws://127.0.0.1:0/a');
+    const port = s.listeners[0]!.port;
+    await expect(startServer(`echo@ws://127.0.0.1:${port}/a`)).rejects.toMatchObject({
+      code: ErrorCode.INVALID_OPTION,
+      message: expect.stringMatching(/\/a already has a listener in this process/),
+    });
+    const c = await connect(`ws://127.0.0.1:${port}/a`);
+    expect((await c.request('x')).toString()).toBe('X');
+    await c.close();
+  });
+
+  it('pauseInput holds a WebSocket peer like a TCP one; order holds across the pause', async () => {
+    const seen: string[] = [];
+    const service: Service = {
+      name: 'pausing',
+      onMessage: (m, session) => {
+        seen.push(m.toString());
+        if (m.toString() === 'pause') {
+          session.pauseInput();
+          setTimeout(() => session.resumeInput(), 100);
+        }
+        return m;
+      },
+    };
+    const s = await startServer({ url: 'ws://127.0.0.1:0/', service });
+    const c = await connect(s.listeners[0]!.url);
+    const replies = await Promise.all(['a', 'pause', 'b', 'c'].map((m) => c.request(m)));
+    expect(replies.map(String)).toEqual(['a', 'pause', 'b', 'c']);
+    expect(seen).toEqual(['a', 'pause', 'b', 'c']);
+    await c.close();
+  });
+});
