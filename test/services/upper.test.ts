@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { upperAsciiBytes, upperText } from '../../src/services/upper.js';
+import { upperAsciiBytes, upperService, upperText } from '../../src/services/upper.js';
 
 /** What Python's bytes.upper() does: a-z become A-Z, every other byte stays. */
 function pythonBytesUpper(bytes: Uint8Array): Buffer {
@@ -37,5 +37,20 @@ describe('upper', () => {
         else expect(out.toString('utf8')).toBe(buf.toString('utf8').toUpperCase());
       }),
     );
+  });
+});
+
+describe('upper service on large messages (the native ASCII path)', () => {
+  it('upper-cases long ASCII and long non-ASCII messages the same as the pure functions', () => {
+    const service = upperService();
+    const ascii = Buffer.from('hello world, 123 ~ abcxyz '.repeat(40));
+    const mixed = Buffer.from('grüße aus straße '.repeat(40));
+    const bytes = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 37) % 256));
+    const session = (framing: string) => ({ framing }) as unknown as Parameters<typeof service.onMessage>[1];
+    expect(service.onMessage(Buffer.from(ascii), session('len32be'))).toEqual(upperText(ascii));
+    expect(service.onMessage(Buffer.from(mixed), session('len32be'))).toEqual(upperText(mixed));
+    expect(service.onMessage(Buffer.from(bytes), session('len32be'))).toEqual(upperText(bytes));
+    expect(service.onMessage(Buffer.from(ascii), session('raw'))).toEqual(upperAsciiBytes(ascii));
+    expect(service.onMessage(Buffer.from(bytes), session('raw'))).toEqual(upperAsciiBytes(bytes));
   });
 });
