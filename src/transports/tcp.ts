@@ -5,6 +5,20 @@ import { openSocket } from './socket-connect.js';
 import { closeServer, listenServer } from './listen-server.js';
 import type { ConnectOptions, StreamListener, StreamTransport } from './stream-transport.js';
 
+let resetBeforeAccept = 0;
+
+/**
+ * The peer's `host:port`, read once at accept (the session keeps the string). A client that reset
+ * before we accepted it has no address left to ask for (getpeername: ENOTCONN): it is named as
+ * such, with a number, rather than `?:?`.
+ */
+function peerOf(socket: Socket): string {
+  const { remoteAddress, remotePort } = socket;
+  if (remoteAddress !== undefined && remotePort !== undefined)
+    return formatHostPort(remoteAddress, remotePort);
+  return `peer#${++resetBeforeAccept} (reset before accept, to ${formatHostPort(socket.localAddress, socket.localPort)})`;
+}
+
 export const tcpTransport: StreamTransport = {
   async listen(
     endpoint: Endpoint,
@@ -13,7 +27,7 @@ export const tcpTransport: StreamTransport = {
     // allowHalfOpen: a client that sends and half-closes (`nc -N`) still gets its replies (DESIGN §7).
     // Node sets SO_REUSEADDR on TCP listeners, so a restart on the same port works at once.
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      onConnection(socket, formatHostPort(socket.remoteAddress, socket.remotePort)),
+      onConnection(socket, peerOf(socket)),
     );
     const requested = formatEndpoint(endpoint);
     try {
