@@ -27,6 +27,7 @@ export const ErrorCode = {
   SERVICE_FAILED: 'SERVICE_FAILED',
   UNSUPPORTED: 'UNSUPPORTED',
   PATH_NOT_FOUND: 'PATH_NOT_FOUND',
+  OUT_OF_DESCRIPTORS: 'OUT_OF_DESCRIPTORS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -244,6 +245,25 @@ export class TooManyConnectionsError extends SwitchboardError {
       ErrorCode.TOO_MANY_CONNECTIONS,
       `${peer}: refused, ${limit} connections already open (maxConnections)`,
       { peer, notice: `error: server full (${limit} connections); try again later` },
+    );
+  }
+}
+
+/** The process is out of file descriptors: new connections are refused until some close. Logged once per episode. */
+export class OutOfDescriptorsError extends SwitchboardError {
+  constructor(
+    readonly inUse: number,
+    readonly limit: number,
+    readonly hardLimit: number | undefined,
+  ) {
+    const raise =
+      hardLimit !== undefined && hardLimit > limit
+        ? `raise it: ulimit -n ${hardLimit} (the hard limit) before starting`
+        : 'raise it (ulimit -n N, as root or with a higher hard limit; LimitNOFILE= in a systemd unit, --ulimit nofile= for Docker)';
+    super(
+      ErrorCode.OUT_OF_DESCRIPTORS,
+      `out of file descriptors: ${inUse} of ${limit} in use (ulimit -n ${limit}); ` +
+        `refusing new connections on every listener until some close; ${raise}, or lower --max-connections`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { listenError } from '../errors.js';
 import { formatEndpoint, formatHostPort, type Endpoint } from './endpoint.js';
+import { descriptors, releaseDescriptor } from './descriptors.js';
 import { openSocket } from './socket-connect.js';
 import { closeServer, listenServer } from './listen-server.js';
 import type { ConnectOptions, StreamListener, StreamTransport } from './stream-transport.js';
@@ -26,10 +27,20 @@ export const tcpTransport: StreamTransport = {
   ): Promise<StreamListener> {
     // allowHalfOpen: a client that sends and half-closes (`nc -N`) still gets its replies (DESIGN §7).
     // Node sets SO_REUSEADDR on TCP listeners, so a restart on the same port works at once.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      onConnection(socket, peerOf(socket)),
-    );
     const requested = formatEndpoint(endpoint);
+    let label = requested;
+    let refused = 0;
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      // Issue 13, item 5: near the descriptor limit, refuse (counted, logged once) rather than let
+      // the OS reset clients silently.
+      if (!descriptors.admit(label)) {
+        refused++;
+        socket.destroy();
+        return;
+      }
+      socket.on('close', releaseDescriptor);
+      onConnection(socket, peerOf(socket));
+    });
     try {
       await listenServer(server, { host: endpoint.host, port: endpoint.port });
     } catch (err) {
@@ -37,7 +48,14 @@ export const tcpTransport: StreamTransport = {
     }
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : endpoint.port;
-    return { url: formatEndpoint({ ...endpoint, port }), close: closeServer(server) };
+    label = formatEndpoint({ ...endpoint, port });
+    return {
+      url: label,
+      close: closeServer(server),
+      get refusedForDescriptors() {
+        return refused;
+      },
+    };
   },
 
   connect(endpoint: Endpoint, options?: ConnectOptions): Promise<Socket> {

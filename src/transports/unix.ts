@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, PathNotFoundError, SocketInUseError, SwitchboardError, listenError } from '../errors.js';
 import { formatEndpoint, type Endpoint } from './endpoint.js';
+import { descriptors, releaseDescriptor } from './descriptors.js';
 import { closeServer, listenServer } from './listen-server.js';
 import { openSocket } from './socket-connect.js';
 import type { ConnectOptions, StreamListener, StreamTransport } from './stream-transport.js';
@@ -103,14 +104,27 @@ export const unixTransport: StreamTransport = {
     endpoint: Endpoint,
     onConnection: (socket: Socket, peer: string) => void,
   ): Promise<StreamListener> {
-    const server = createServer({ allowHalfOpen: true }, (socket) =>
+    let refused = 0;
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      if (!descriptors.admit(endpoint.path)) {
+        refused++;
+        socket.destroy();
+        return;
+      }
+      socket.on('close', releaseDescriptor);
       // Unix clients have no address of their own: name them by path and a number.
-      onConnection(socket, `unix:${endpoint.path}#${nextPeer++}`),
-    );
+      onConnection(socket, `unix:${endpoint.path}#${nextPeer++}`);
+    });
     await listenOnPath(server, endpoint.path, endpoint.socketMode);
     if (endpoint.socketMode !== undefined) applyMode(server, endpoint.path, endpoint.socketMode);
     // Node removes the socket file when the listening handle closes.
-    return { url: formatEndpoint(endpoint), close: closeServer(server) };
+    return {
+      url: formatEndpoint(endpoint),
+      close: closeServer(server),
+      get refusedForDescriptors() {
+        return refused;
+      },
+    };
   },
 
   connect(endpoint: Endpoint, options?: ConnectOptions): Promise<Socket> {
