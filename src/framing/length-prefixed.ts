@@ -1,5 +1,5 @@
 import { FrameTooLargeError, TruncatedFrameError } from '../errors.js';
-import { ChunkQueue } from './chunk-queue.js';
+import { COALESCE_BELOW, ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_MAX_FRAME, EMPTY, type Codec, type Decoder } from './codec.js';
 
 const HEADER = 4;
@@ -41,24 +41,41 @@ export class LengthPrefixedDecoder implements Decoder {
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     if (chunk.length === 0) return out;
-    const queue = this.queue;
-    // Frames wholly inside the new chunk are cut out as views before anything is queued: the common
-    // case (whole requests per read) never copies.
     let at = 0;
-    if (queue.length === 0 && this.need < 0) {
-      for (;;) {
-        const rest = chunk.length - at;
-        if (rest < HEADER) break;
-        const length = this.order === 'be' ? chunk.readUInt32BE(at) : chunk.readUInt32LE(at);
-        // STYLE: check the limit at the header, before a single body byte is waited for or allocated.
-        if (length > this.maxFrame) throw this.tooLarge(length, out);
-        if (rest - HEADER < length) break;
-        out.push(length === 0 ? EMPTY : chunk.subarray(at + HEADER, at + HEADER + length));
-        at += HEADER + length;
+    if (this.queue.length > 0 || this.need >= 0) {
+      // A small read goes into the queue whole (a cheap copy), frames are taken from there.
+      if (chunk.length < COALESCE_BELOW) {
+        this.queue.append(chunk);
+        return this.takeQueued(out);
       }
-      if (at === chunk.length) return out;
+      // A large read finishing a frame begun earlier: the queue gets only the bytes that frame
+      // still needs (as nats's parser does), so the rest of the read takes the no-copy path.
+      at = this.finishQueued(chunk, out);
+      if (at < 0) return out;
     }
-    queue.append(at === 0 ? chunk : chunk.subarray(at));
+    // Frames wholly inside the read are views: the common case (whole requests per read) never copies.
+    for (;;) {
+      const rest = chunk.length - at;
+      if (rest < HEADER) {
+        if (rest > 0) this.queue.append(chunk.subarray(at));
+        return out;
+      }
+      const length = this.order === 'be' ? chunk.readUInt32BE(at) : chunk.readUInt32LE(at);
+      // STYLE: check the limit at the header, before a single body byte is waited for or allocated.
+      if (length > this.maxFrame) throw this.tooLarge(length, out);
+      if (rest - HEADER < length) {
+        this.need = length;
+        if (rest > HEADER) this.queue.append(chunk.subarray(at + HEADER));
+        return out;
+      }
+      out.push(length === 0 ? EMPTY : chunk.subarray(at + HEADER, at + HEADER + length));
+      at += HEADER + length;
+    }
+  }
+
+  /** Frames from the queue alone, as long as it holds whole ones. */
+  private takeQueued(out: Buffer[]): Buffer[] {
+    const queue = this.queue;
     for (;;) {
       if (this.need < 0) {
         if (queue.length < HEADER) return out;
@@ -71,6 +88,36 @@ export class LengthPrefixedDecoder implements Decoder {
       out.push(queue.take(this.need));
       this.need = -1;
     }
+  }
+
+  /**
+   * Complete the queued frame from `chunk` (queue invariant: with `need < 0` it holds less than a
+   * header). Returns where the rest of the chunk starts, or -1 when the chunk was used up.
+   */
+  private finishQueued(chunk: Buffer, out: Buffer[]): number {
+    const queue = this.queue;
+    let at = 0;
+    if (this.need < 0) {
+      at = Math.min(HEADER - queue.length, chunk.length);
+      queue.append(chunk.subarray(0, at));
+      if (queue.length < HEADER) return -1;
+      const length = queue.peekUInt32(this.order);
+      if (length > this.maxFrame) throw this.tooLarge(length, out);
+      queue.skip(HEADER);
+      this.need = length; // DESIGN §3: 0 is a legal, empty message
+    }
+    if (queue.length === 0 && chunk.length - at >= this.need) {
+      out.push(this.need === 0 ? EMPTY : chunk.subarray(at, at + this.need));
+      at += this.need;
+    } else {
+      const n = Math.min(this.need - queue.length, chunk.length - at);
+      queue.append(chunk.subarray(at, at + n));
+      at += n;
+      if (queue.length < this.need) return -1;
+      out.push(queue.take(this.need));
+    }
+    this.need = -1;
+    return at;
   }
 
   end(): Buffer[] {
