@@ -72,7 +72,6 @@ export class StderrDestination implements DestinationStream {
     this.format = options.format;
     // Creating process.stderr puts a pipe on fd 2 in non-blocking mode (libuv's uv_pipe_open).
     if (this.fd === 2) void process.stderr;
-    process.once('exit', () => this.flushOnce());
   }
 
   /** Bytes waiting for the descriptor to take them. */
@@ -141,12 +140,26 @@ export class StderrDestination implements DestinationStream {
         this.queuedBytes += note.length;
       }
     }
-    if (this.queue.length > 0 && retry) {
+    if (this.queue.length === 0) {
+      waiting.delete(this);
+      return;
+    }
+    // At exit, one last non-blocking try; one 'exit' listener for all destinations with a backlog.
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', () => waiting.forEach((d) => d.flushOnce()));
+    }
+    waiting.add(this);
+    if (retry) {
       this.timer = setTimeout(() => this.drain(true), LOG_RETRY_MS);
       this.timer.unref();
     }
   }
 }
+
+/** Destinations holding lines stderr has not taken yet. */
+const waiting = new Set<StderrDestination>();
+let exitHooked = false;
 
 // ---- what a line says --------------------------------------------------------------------
 
