@@ -1,4 +1,4 @@
-import { InvalidEndpointError } from '../errors.js';
+import { InvalidEndpointError, InvalidOptionError, SocketPathTooLongError } from '../errors.js';
 import type { TransportName } from '../services/service.js';
 
 /** DESIGN §2: the default host is loopback, never all interfaces unless asked. */
@@ -15,8 +15,23 @@ export interface Endpoint {
   readonly port: number;
   /** Socket path for unix; '' otherwise. */
   readonly path: string;
+  /**
+   * unix listeners: the socket file's permission bits from `?mode=0660` (octal), applied after bind
+   * and before the first connection is accepted; undefined keeps what the umask gives. It is the
+   * transport's own option, so it is taken out of `params`.
+   */
+  readonly socketMode?: number;
   readonly params: URLSearchParams;
 }
+
+/**
+ * The longest Unix socket path in bytes: `sun_path` holds 108 bytes on Linux and 104 on macOS and
+ * the BSDs, a NUL included. A longer path is not refused by the kernel: it is silently cut.
+ */
+export const MAX_UNIX_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
+
+/** `?mode=`: three octal digits, with an optional leading 0 (`0660`, `600`); no setuid/sticky bits. */
+const SOCKET_MODE = /^0?[0-7]{3}$/;
 
 const FUTURE_SCHEMES = new Set(['tls', 'ws', 'wss']);
 
@@ -48,9 +63,23 @@ export function parseEndpoint(input: string): Endpoint {
 
   if (scheme === 'unix') {
     // unix:///tmp/sb.sock, unix:/tmp/sb.sock and unix://./relative.sock all name a path.
-    const path = body.startsWith('//') ? body.slice(2) : body;
-    if (path === '') throw new InvalidEndpointError(input, 'no socket path');
-    return { transport: 'unix', host: '', port: 0, path: decodeURIComponent(path), params };
+    const raw = body.startsWith('//') ? body.slice(2) : body;
+    if (raw === '') throw new InvalidEndpointError(input, 'no socket path');
+    const path = decodePath(input, raw);
+    if (path.includes('\0')) {
+      throw new InvalidEndpointError(input, 'the socket path holds a NUL byte (%00); remove it');
+    }
+    const bytes = Buffer.byteLength(path);
+    if (bytes > MAX_UNIX_PATH_BYTES) throw new SocketPathTooLongError(input, bytes, MAX_UNIX_PATH_BYTES);
+    const socketMode = takeSocketMode(input, params);
+    return {
+      transport: 'unix',
+      host: '',
+      port: 0,
+      path,
+      params,
+      ...(socketMode !== undefined && { socketMode }),
+    };
   }
   if (scheme !== 'tcp' && scheme !== 'udp') {
     throw new InvalidEndpointError(input, `unknown scheme '${scheme}'`);
@@ -62,6 +91,40 @@ export function parseEndpoint(input: string): Endpoint {
   }
   const host = match[2] ?? (match[3] === '' ? DEFAULT_HOST : match[3]!);
   return { transport: scheme, host, port: parsePort(input, match[4]!), path: '', params };
+}
+
+function decodePath(input: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    // Name the culprit: a % not followed by two hex digits, or a run of escapes that is not UTF-8.
+    const lone = /%(?![0-9a-f]{2}).{0,2}/i.exec(raw)?.[0];
+    const run = (raw.match(/(?:%[0-9a-f]{2})+/gi) ?? []).find((r) => {
+      try {
+        decodeURIComponent(r);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const what =
+      lone !== undefined
+        ? `'${lone}' in the socket path is not a %-escape (% must be followed by two hex digits; write a literal % as %25)`
+        : `'${run ?? raw}' in the socket path does not decode to UTF-8 (escape whole UTF-8 characters)`;
+    throw new InvalidEndpointError(input, what);
+  }
+}
+
+function takeSocketMode(input: string, params: URLSearchParams): number | undefined {
+  const text = params.get('mode');
+  if (text === null) return undefined;
+  params.delete('mode');
+  if (!SOCKET_MODE.test(text)) {
+    throw new InvalidOptionError(
+      `${input}: mode=${text} is not a file mode; give three octal digits such as 0660 (owner and group) or 0600 (owner only)`,
+    );
+  }
+  return Number.parseInt(text, 8);
 }
 
 /** The endpoint written back as a URL, without its query: what a banner or a log line shows. */

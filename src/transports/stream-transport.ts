@@ -7,6 +7,11 @@ export interface StreamListener {
   readonly url: string;
   /** Stop accepting; open connections are the caller's to close. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Connections this listener refused because the process ran out of file descriptors
+   * (see descriptors.ts); for metrics.
+   */
+  readonly refusedForDescriptors: number;
 }
 
 export interface ConnectOptions {
