@@ -4,7 +4,7 @@ import { connect, type Client } from '../client/client.js';
 import { ChatSession } from '../client/chat-client.js';
 import { printable } from '../client/printable.js';
 import { InvalidOptionError, UnsupportedError } from '../errors.js';
-import { isReservedNick, isValidNick } from '../hub/nick.js';
+import { nickRefusal } from '../hub/nick.js';
 import { parseLine } from '../hub/protocol.js';
 import { parseEndpoint } from '../transports/endpoint.js';
 import { ExitCode, fail } from './exit-codes.js';
@@ -135,14 +135,8 @@ function checkUrl(url: string): void {
 /** DESIGN §5: a bad --nick is bad usage (exit 2), found before connecting. */
 function checkNick(nick: string | undefined): void {
   if (nick === undefined) return;
-  if (!isValidNick(nick)) {
-    fail(new InvalidOptionError(`--nick '${nick}' is not a valid nick; use 1-24 letters, digits, _ or -`));
-  }
-  if (isReservedNick(nick)) {
-    fail(
-      new InvalidOptionError(`--nick '${nick}' is reserved (it reads like a server notice); choose another`),
-    );
-  }
+  const refusal = nickRefusal(nick);
+  if (refusal !== undefined) fail(new InvalidOptionError(`--nick '${nick}' is ${refusal}; choose another`));
 }
 
 export function chatCommand(): Command {

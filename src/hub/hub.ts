@@ -4,7 +4,7 @@ import { runCommand } from './commands/index.js';
 import { foreignProtocolOfFirstLine } from './foreign-protocol.js';
 import { ChatListener } from './listener.js';
 import { Member } from './member.js';
-import { isReservedNick, isValidNick, nickKey } from './nick.js';
+import { isValidNick, nickKey, nickRefusal } from './nick.js';
 import { LOBBY, type ChatOptions } from './options.js';
 import {
   actionLine,
@@ -181,11 +181,10 @@ export class Hub {
   }
 
   rename(member: Member, wanted: string): void {
-    if (!isValidNick(wanted)) {
-      return this.notice(member, `invalid nick '${wanted}': use 1-24 letters, digits, _ or -`);
-    }
-    if (isReservedNick(wanted)) {
-      return this.notice(member, `nick ${wanted} is reserved: it would read like a server notice`);
+    const refusal = nickRefusal(wanted);
+    if (refusal !== undefined) {
+      const shown = isValidNick(wanted) ? wanted : `'${wanted}'`; // a name with spaces reads as one
+      return this.notice(member, `nick ${shown} is ${refusal}`);
     }
     const holder = this.nicks.get(nickKey(wanted));
     if (holder !== undefined && holder !== member) return this.notice(member, `nick ${wanted} is taken`);
