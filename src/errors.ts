@@ -32,6 +32,8 @@ export const ErrorCode = {
   TLS_HANDSHAKE: 'TLS_HANDSHAKE',
   WEBSOCKET_HANDSHAKE: 'WEBSOCKET_HANDSHAKE',
   WEBSOCKET_CLOSED: 'WEBSOCKET_CLOSED',
+  PATH_NOT_FOUND: 'PATH_NOT_FOUND',
+  OUT_OF_DESCRIPTORS: 'OUT_OF_DESCRIPTORS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -128,6 +130,21 @@ export class InvalidEndpointError extends SwitchboardError {
   }
 }
 
+/** A Unix socket path longer than the kernel keeps (it would be bound silently cut). Usage: exit 2. */
+export class SocketPathTooLongError extends InvalidEndpointError {
+  constructor(
+    input: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      input,
+      `the socket path is ${bytes} bytes, over the ${limit}-byte limit of Unix socket paths ` +
+        `(the kernel would bind a silently cut path); use a shorter path, e.g. under /tmp or $XDG_RUNTIME_DIR`,
+    );
+  }
+}
+
 export class InvalidOptionError extends SwitchboardError {
   constructor(message: string) {
     super(ErrorCode.INVALID_OPTION, message);
@@ -158,6 +175,21 @@ export class SocketInUseError extends SwitchboardError {
     super(ErrorCode.SOCKET_IN_USE, `${path} is in use by a running server; stop it or choose another path`, {
       peer: path,
     });
+  }
+}
+
+/** A Unix socket path whose directory does not exist (the OS says "permission denied"). */
+export class PathNotFoundError extends SwitchboardError {
+  constructor(
+    path: string,
+    readonly directory: string,
+    cause?: unknown,
+  ) {
+    super(
+      ErrorCode.PATH_NOT_FOUND,
+      `cannot create ${path}: directory ${directory} does not exist; create it (mkdir -p ${directory}) or choose another path`,
+      { cause, peer: path },
+    );
   }
 }
 
@@ -219,6 +251,25 @@ export class TooManyConnectionsError extends SwitchboardError {
       ErrorCode.TOO_MANY_CONNECTIONS,
       `${peer}: refused, ${limit} connections already open (maxConnections)`,
       { peer, notice: `error: server full (${limit} connections); try again later` },
+    );
+  }
+}
+
+/** The process is out of file descriptors: new connections are refused until some close. Logged once per episode. */
+export class OutOfDescriptorsError extends SwitchboardError {
+  constructor(
+    readonly inUse: number,
+    readonly limit: number,
+    readonly hardLimit: number | undefined,
+  ) {
+    const raise =
+      hardLimit !== undefined && hardLimit > limit
+        ? `raise it: ulimit -n ${hardLimit} (the hard limit) before starting`
+        : 'raise it (ulimit -n N, as root or with a higher hard limit; LimitNOFILE= in a systemd unit, --ulimit nofile= for Docker)';
+    super(
+      ErrorCode.OUT_OF_DESCRIPTORS,
+      `out of file descriptors: ${inUse} of ${limit} in use (ulimit -n ${limit}); ` +
+        `refusing new connections on every listener until some close; ${raise}, or lower --max-connections`,
     );
   }
 }

@@ -4,7 +4,8 @@ import { connect, type Client } from '../client/client.js';
 import { ChatSession } from '../client/chat-client.js';
 import { printable } from '../client/printable.js';
 import { InvalidOptionError, UnsupportedError } from '../errors.js';
-import { isReservedNick, isValidNick } from '../hub/nick.js';
+import { nickRefusal } from '../hub/nick.js';
+import { parseLine } from '../hub/protocol.js';
 import { parseEndpoint } from '../transports/endpoint.js';
 import { transportFor } from '../transports/registry.js';
 import { ExitCode, fail } from './exit-codes.js';
@@ -20,6 +21,27 @@ function exit(code: number): void {
 }
 
 const isQuit = (line: string): boolean => /^\/quit(\s|$)/i.test(line);
+
+/**
+ * On a terminal, what a line is shows in how it looks (issue 13): server notices dim, actions in
+ * italics as `* alice waves`, private messages bold — so an action can never pass for a notice.
+ */
+function styled(line: string): string {
+  const parsed = parseLine(line);
+  const safe = printable(line);
+  switch (parsed.kind) {
+    case 'notice':
+      return `\x1b[2m${safe}\x1b[22m`;
+    case 'line':
+      if (!parsed.action) return safe;
+      return `${parsed.history ? '[history] ' : ''}\x1b[3m* ${printable(parsed.nick)} ${printable(parsed.text)}\x1b[23m`;
+    case 'private':
+    case 'private-echo':
+      return `\x1b[1m${safe}\x1b[22m`;
+    default:
+      return safe;
+  }
+}
 
 function interactive(client: Client, nick: string | undefined): void {
   let quitting = false;
@@ -37,7 +59,7 @@ function interactive(client: Client, nick: string | undefined): void {
   client.on('message', (m) => {
     const line = m.toString('utf8');
     chat.receive(line);
-    show(printable(line));
+    show(styled(line));
   });
   client.on('disconnect', () => show(`* connection to ${client.url} lost`));
   client.on('reconnecting', ({ attempt, delayMs }) =>
@@ -120,14 +142,8 @@ function checkUrl(url: string): void {
 /** DESIGN §5: a bad --nick is bad usage (exit 2), found before connecting. */
 function checkNick(nick: string | undefined): void {
   if (nick === undefined) return;
-  if (!isValidNick(nick)) {
-    fail(new InvalidOptionError(`--nick '${nick}' is not a valid nick; use 1-24 letters, digits, _ or -`));
-  }
-  if (isReservedNick(nick)) {
-    fail(
-      new InvalidOptionError(`--nick '${nick}' is reserved (it reads like a server notice); choose another`),
-    );
-  }
+  const refusal = nickRefusal(nick);
+  if (refusal !== undefined) fail(new InvalidOptionError(`--nick '${nick}' is ${refusal}; choose another`));
 }
 
 export function chatCommand(): Command {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Logger } from '../log.js';
 import { serve, type ListenerInfo, type Server } from '../server/serve.js';
+import { descriptors } from '../transports/descriptors.js';
 import type { BoundAddress, TransportName } from '../transports/transport.js';
 import { cliLogger } from './cli-logger.js';
 import { fail } from './exit-codes.js';
@@ -58,6 +59,26 @@ export function banner(listeners: readonly ListenerInfo[]): string {
       `  ${l.service.padEnd(ws)}  ${l.url.padEnd(wu)}  ${`(${l.framing})`.padEnd(wf)}  try: ${howToConnect(l)}`,
   );
   return `switchboard listening on:\n${rows.join('\n')}\nPress Ctrl-C to stop.\n`;
+}
+
+/** Below this many descriptors, the start-up log says how few connections fit. */
+const LOW_DESCRIPTOR_LIMIT = 1024;
+
+/**
+ * Issue 13, item 5. Node itself raises the soft descriptor limit to the hard limit when it
+ * starts (PlatformInit in node.cc), as `npm run bench` does with `ulimit -n`; what is left is the
+ * hard limit, which only the environment can raise. Say so when it is low, and log running out.
+ */
+function watchDescriptors(logger: Logger): void {
+  descriptors.logger = logger;
+  const { limit, hardLimit } = descriptors.stats;
+  if (limit !== undefined && limit < LOW_DESCRIPTOR_LIMIT) {
+    logger.warn(
+      { limit, hardLimit },
+      `file descriptor limit is ${limit} (ulimit -n): at most about ${Math.max(0, limit - 32)} connections at once; ` +
+        `raise the hard limit (ulimit -Hn as root, LimitNOFILE= for systemd, --ulimit nofile= for Docker) for more`,
+    );
+  }
 }
 
 function handleSignals(server: Server, logger: Logger): void {
@@ -130,6 +151,7 @@ Examples:
     )
     .action(async (specs: string[], flags: ServeFlags) => {
       const logger = await cliLogger(flags.logLevel);
+      watchDescriptors(logger);
       const server = await serve(specs.length > 0 ? specs : DEFAULT_LISTENERS, {
         logger,
         ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),

@@ -1,3 +1,4 @@
+import { NOTICE_PREFIX, parseSelfNotice } from '../hub/protocol.js';
 import type { Client } from './client.js';
 
 /** How long to hold typed lines for the server's greeting before sending them anyway. @default 3000 */
@@ -13,8 +14,6 @@ export interface ChatSessionOptions {
   /** Something the user should know that did not come from the server. */
   onNotice?: (text: string) => void;
 }
-
-const WELCOME = /^\* welcome to switchboard chat, (\S+)! You are in (\S+) /;
 
 /**
  * The client side of the chat protocol (DESIGN §6) over a line-framed `Client`. It follows what
@@ -78,13 +77,21 @@ export class ChatSession {
 
   /** Call with every line from the server, before showing it. */
   receive(line: string): void {
-    const welcome = WELCOME.exec(line);
-    if (welcome !== null) return this.onWelcome(welcome[1]!, welcome[2]!);
-    const renamed = /^\* you are now (\S+)$/.exec(line);
-    if (renamed !== null) this.nick = renamed[1];
-    const joined = /^\* you joined (\S+) /.exec(line);
-    if (joined !== null) this.room = joined[1];
-    if (line.startsWith('* you left ')) this.room = undefined;
+    if (!line.startsWith(NOTICE_PREFIX)) return;
+    const self = parseSelfNotice(line.slice(NOTICE_PREFIX.length));
+    switch (self?.kind) {
+      case 'welcome':
+        return this.onWelcome(self.nick, self.room);
+      case 'renamed':
+        this.nick = self.nick;
+        return;
+      case 'joined':
+        this.room = self.room;
+        return;
+      case 'left':
+        this.room = undefined;
+        return;
+    }
   }
 
   private onWelcome(assigned: string, room: string): void {

@@ -1,4 +1,5 @@
 import { FrameTooLargeError, TruncatedFrameError } from '../errors.js';
+import { COALESCE_BELOW, ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_MAX_FRAME, EMPTY, type Codec, type Decoder } from './codec.js';
 
 const HEADER = 4;
@@ -8,15 +9,13 @@ const MAX_U32 = 0xffff_ffff;
 export type ByteOrder = 'be' | 'le';
 
 /**
- * A 4-byte unsigned length, then that many bytes. Chunks are kept as a list with an offset into the
- * first one (as ws's receiver and nats's parser do): a message inside one chunk is a view, and only
- * a message spanning chunks is copied, once, into a buffer of its exact size.
+ * A 4-byte unsigned length, then that many bytes. The bytes not yet decoded live in a `ChunkQueue`:
+ * a message inside one chunk is a view, a message spanning chunks is copied once into a buffer of
+ * its exact size, and a body trickled one byte per read costs memory in proportion to its bytes,
+ * not to the number of reads (issue 13, item 1). Nothing is allocated for what a header announces.
  */
 export class LengthPrefixedDecoder implements Decoder {
-  private chunks: Buffer[] = [];
-  /** Read position inside chunks[0]. */
-  private offset = 0;
-  private buffered = 0;
+  private readonly queue = new ChunkQueue();
   /** Body length still to read; -1 while reading the header. */
   private need = -1;
 
@@ -26,79 +25,112 @@ export class LengthPrefixedDecoder implements Decoder {
   ) {}
 
   get pendingBytes(): number {
-    return this.buffered;
+    return this.queue.length;
+  }
+
+  /** Memory held for the partial frame (an upper bound), for tests and metrics. */
+  get retainedBytes(): number {
+    return this.queue.retainedBytes;
+  }
+
+  /** Buffers held for the partial frame. */
+  get retainedChunks(): number {
+    return this.queue.chunkCount;
   }
 
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     if (chunk.length === 0) return out;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    let at = 0;
+    if (this.queue.length > 0 || this.need >= 0) {
+      // A small read goes into the queue whole (a cheap copy), frames are taken from there.
+      if (chunk.length < COALESCE_BELOW) {
+        this.queue.append(chunk);
+        return this.takeQueued(out);
+      }
+      // A large read finishing a frame begun earlier: the queue gets only the bytes that frame
+      // still needs (as nats's parser does), so the rest of the read takes the no-copy path.
+      at = this.finishQueued(chunk, out);
+      if (at < 0) return out;
+    }
+    // Frames wholly inside the read are views: the common case (whole requests per read) never copies.
+    for (;;) {
+      const rest = chunk.length - at;
+      if (rest < HEADER) {
+        if (rest > 0) this.queue.append(chunk.subarray(at));
+        return out;
+      }
+      const length = this.order === 'be' ? chunk.readUInt32BE(at) : chunk.readUInt32LE(at);
+      // STYLE: check the limit at the header, before a single body byte is waited for or allocated.
+      if (length > this.maxFrame) throw this.tooLarge(length, out);
+      if (rest - HEADER < length) {
+        this.need = length;
+        if (rest > HEADER) this.queue.append(chunk.subarray(at + HEADER));
+        return out;
+      }
+      out.push(length === 0 ? EMPTY : chunk.subarray(at + HEADER, at + HEADER + length));
+      at += HEADER + length;
+    }
+  }
+
+  /** Frames from the queue alone, as long as it holds whole ones. */
+  private takeQueued(out: Buffer[]): Buffer[] {
+    const queue = this.queue;
     for (;;) {
       if (this.need < 0) {
-        if (this.buffered < HEADER) return out;
-        const length = this.readHeader();
-        // STYLE: check the limit at the header, before a single body byte is waited for or allocated.
-        if (length > this.maxFrame) {
-          const error = new FrameTooLargeError(length, this.maxFrame);
-          error.decoded = out;
-          throw error;
-        }
+        if (queue.length < HEADER) return out;
+        const length = queue.peekUInt32(this.order);
+        if (length > this.maxFrame) throw this.tooLarge(length, out);
+        queue.skip(HEADER);
         this.need = length; // DESIGN §3: 0 is a legal, empty message
       }
-      if (this.buffered < this.need) return out;
-      out.push(this.take(this.need));
+      if (queue.length < this.need) return out;
+      out.push(queue.take(this.need));
       this.need = -1;
     }
   }
 
+  /**
+   * Complete the queued frame from `chunk` (queue invariant: with `need < 0` it holds less than a
+   * header). Returns where the rest of the chunk starts, or -1 when the chunk was used up.
+   */
+  private finishQueued(chunk: Buffer, out: Buffer[]): number {
+    const queue = this.queue;
+    let at = 0;
+    if (this.need < 0) {
+      at = Math.min(HEADER - queue.length, chunk.length);
+      queue.append(chunk.subarray(0, at));
+      if (queue.length < HEADER) return -1;
+      const length = queue.peekUInt32(this.order);
+      if (length > this.maxFrame) throw this.tooLarge(length, out);
+      queue.skip(HEADER);
+      this.need = length; // DESIGN §3: 0 is a legal, empty message
+    }
+    if (queue.length === 0 && chunk.length - at >= this.need) {
+      out.push(this.need === 0 ? EMPTY : chunk.subarray(at, at + this.need));
+      at += this.need;
+    } else {
+      const n = Math.min(this.need - queue.length, chunk.length - at);
+      queue.append(chunk.subarray(at, at + n));
+      at += n;
+      if (queue.length < this.need) return -1;
+      out.push(queue.take(this.need));
+    }
+    this.need = -1;
+    return at;
+  }
+
   end(): Buffer[] {
-    if (this.need >= 0) throw new TruncatedFrameError(this.buffered, this.need);
-    if (this.buffered > 0) throw new TruncatedFrameError(this.buffered, undefined);
+    const buffered = this.queue.length;
+    if (this.need >= 0) throw new TruncatedFrameError(buffered, this.need);
+    if (buffered > 0) throw new TruncatedFrameError(buffered, undefined);
     return [];
   }
 
-  private readHeader(): number {
-    const first = this.chunks[0]!;
-    if (first.length - this.offset >= HEADER) {
-      const length = this.order === 'be' ? first.readUInt32BE(this.offset) : first.readUInt32LE(this.offset);
-      this.advance(first, HEADER);
-      return length;
-    }
-    const header = this.take(HEADER);
-    return this.order === 'be' ? header.readUInt32BE(0) : header.readUInt32LE(0);
-  }
-
-  private advance(first: Buffer, n: number): void {
-    this.offset += n;
-    this.buffered -= n;
-    if (this.offset === first.length) {
-      this.chunks.shift();
-      this.offset = 0;
-    }
-  }
-
-  /** Remove and return the next n bytes (n <= buffered). */
-  private take(n: number): Buffer {
-    if (n === 0) return EMPTY;
-    const first = this.chunks[0]!;
-    const available = first.length - this.offset;
-    if (available >= n) {
-      const view =
-        this.offset === 0 && n === first.length ? first : first.subarray(this.offset, this.offset + n);
-      this.advance(first, n);
-      return view;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.chunks[0]!;
-      const count = Math.min(chunk.length - this.offset, n - filled);
-      chunk.copy(out, filled, this.offset, this.offset + count);
-      filled += count;
-      this.advance(chunk, count);
-    }
-    return out;
+  private tooLarge(length: number, decoded: Buffer[]): FrameTooLargeError {
+    const error = new FrameTooLargeError(length, this.maxFrame);
+    error.decoded = decoded;
+    return error;
   }
 }
 

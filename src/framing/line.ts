@@ -1,4 +1,5 @@
 import { LineTooLongError } from '../errors.js';
+import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_MAX_LINE, type Codec, type Decoder } from './codec.js';
 
 const LF = 0x0a;
@@ -10,16 +11,26 @@ function stripCr(line: Buffer): Buffer {
 
 /**
  * Splits on `\n`, dropping a `\r` before it. Only the new chunk is searched for `\n`; the pieces of
- * an unfinished line are kept as a list and joined once, when its `\n` arrives.
+ * an unfinished line wait in a `ChunkQueue` (memory in proportion to their bytes, however thinly
+ * they were trickled: issue 13, item 1) and are joined once, when its `\n` arrives.
  */
 export class LineDecoder implements Decoder {
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
+  private readonly pending = new ChunkQueue();
 
   constructor(private readonly maxLine: number) {}
 
   get pendingBytes(): number {
-    return this.pendingLength;
+    return this.pending.length;
+  }
+
+  /** Memory held for the unfinished line (an upper bound), for tests and metrics. */
+  get retainedBytes(): number {
+    return this.pending.retainedBytes;
+  }
+
+  /** Buffers held for the unfinished line. */
+  get retainedChunks(): number {
+    return this.pending.chunkCount;
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -27,27 +38,20 @@ export class LineDecoder implements Decoder {
     let start = 0;
     for (;;) {
       const lf = chunk.indexOf(LF, start);
+      const pendingLength = this.pending.length;
       if (lf === -1) {
         const rest = chunk.length - start;
         if (rest === 0) return out;
         // STYLE: check the limit the moment we can, not when the newline finally arrives.
-        if (this.pendingLength + rest > this.maxLine) {
-          throw this.tooLong(this.pendingLength + rest, out);
+        if (pendingLength + rest > this.maxLine) {
+          throw this.tooLong(pendingLength + rest, out);
         }
-        this.pending.push(start === 0 ? chunk : chunk.subarray(start));
-        this.pendingLength += rest;
+        this.pending.append(start === 0 ? chunk : chunk.subarray(start));
         return out;
       }
-      const length = this.pendingLength + (lf - start);
+      const length = pendingLength + (lf - start);
       if (length > this.maxLine) throw this.tooLong(length, out);
-      if (this.pendingLength === 0) {
-        out.push(stripCr(chunk.subarray(start, lf)));
-      } else {
-        this.pending.push(chunk.subarray(start, lf));
-        out.push(stripCr(Buffer.concat(this.pending, length)));
-        this.pending = [];
-        this.pendingLength = 0;
-      }
+      out.push(stripCr(this.pending.takeAllWith(chunk.subarray(start, lf))));
       start = lf + 1;
     }
   }
@@ -60,11 +64,8 @@ export class LineDecoder implements Decoder {
 
   /** An unterminated last line still counts (as Python's readline and `nc` users expect). */
   end(): Buffer[] {
-    if (this.pendingLength === 0) return [];
-    const last = stripCr(Buffer.concat(this.pending, this.pendingLength));
-    this.pending = [];
-    this.pendingLength = 0;
-    return [last];
+    if (this.pending.length === 0) return [];
+    return [stripCr(this.pending.take(this.pending.length))];
   }
 }
 

@@ -4,8 +4,21 @@ import { runCommand } from './commands/index.js';
 import { foreignProtocolOfFirstLine } from './foreign-protocol.js';
 import { ChatListener } from './listener.js';
 import { Member } from './member.js';
-import { isReservedNick, isValidNick, nickKey } from './nick.js';
+import { isValidNick, nickKey, nickRefusal } from './nick.js';
 import { LOBBY, type ChatOptions } from './options.js';
+import {
+  actionLine,
+  joinedText,
+  leftText,
+  notice,
+  plural,
+  privateEcho,
+  privateFrom,
+  renamedText,
+  roomLine,
+  welcomeText,
+  HISTORY_PREFIX,
+} from './protocol.js';
 import { PublisherStalls, type StallStats } from './publisher-stalls.js';
 import { Room } from './room.js';
 import { stripControls } from './sanitize.js';
@@ -71,12 +84,7 @@ export class Hub {
     const member = new Member(session, nick, listener);
     this.members.set(session, member);
     this.nicks.set(nickKey(nick), member);
-    this.enterRoom(member, LOBBY, (size) =>
-      this.notice(
-        member,
-        `welcome to switchboard chat, ${nick}! You are in ${LOBBY} (${plural(size, 'member')}). Type /help for commands.`,
-      ),
-    );
+    this.enterRoom(member, LOBBY, (size) => this.notice(member, welcomeText(nick, LOBBY, size)));
   }
 
   /**
@@ -160,7 +168,7 @@ export class Hub {
 
   say(member: Member, text: string): void {
     const room = this.requireRoom(member);
-    if (room !== undefined) this.relay(room, member, `<${member.nick}> ${text}`);
+    if (room !== undefined) this.relay(room, member, roomLine(member.nick, text));
   }
 
   /**
@@ -169,15 +177,14 @@ export class Hub {
    */
   action(member: Member, text: string): void {
     const room = this.requireRoom(member);
-    if (room !== undefined) this.relay(room, member, `<${member.nick}> * ${text}`);
+    if (room !== undefined) this.relay(room, member, actionLine(member.nick, text));
   }
 
   rename(member: Member, wanted: string): void {
-    if (!isValidNick(wanted)) {
-      return this.notice(member, `invalid nick '${wanted}': use 1-24 letters, digits, _ or -`);
-    }
-    if (isReservedNick(wanted)) {
-      return this.notice(member, `nick ${wanted} is reserved: it would read like a server notice`);
+    const refusal = nickRefusal(wanted);
+    if (refusal !== undefined) {
+      const shown = isValidNick(wanted) ? wanted : `'${wanted}'`; // a name with spaces reads as one
+      return this.notice(member, `nick ${shown} is ${refusal}`);
     }
     const holder = this.nicks.get(nickKey(wanted));
     if (holder !== undefined && holder !== member) return this.notice(member, `nick ${wanted} is taken`);
@@ -185,32 +192,30 @@ export class Hub {
     this.nicks.delete(nickKey(old));
     this.nicks.set(nickKey(wanted), member);
     member.nick = wanted;
-    this.notice(member, `you are now ${wanted}`);
+    this.notice(member, renamedText(wanted));
     const room = member.room;
     if (room !== undefined && this.announces(room))
-      this.broadcast(room, `* ${old} is now known as ${wanted}`, member);
+      this.broadcast(room, notice(`${old} is now known as ${wanted}`), member);
   }
 
   join(member: Member, name: string): void {
     if (member.room?.name === name) return this.notice(member, `you are already in ${name}`);
     this.leaveRoom(member, `${member.nick} left for ${name}`);
-    this.enterRoom(member, name, (size) =>
-      this.notice(member, `you joined ${name} (${plural(size, 'member')})`),
-    );
+    this.enterRoom(member, name, (size) => this.notice(member, joinedText(name, size)));
   }
 
   part(member: Member): void {
     const room = this.requireRoom(member);
     if (room === undefined) return;
     this.leaveRoom(member, `${member.nick} left`);
-    this.notice(member, `you left ${room.name}; /join ROOM to talk again`);
+    this.notice(member, leftText(room.name));
   }
 
   privateMessage(member: Member, target: string, text: string): void {
     const recipient = this.nicks.get(nickKey(target));
     if (recipient === undefined) return this.notice(member, `no such nick: ${target}`);
-    this.send(recipient, this.encode(recipient.session.codec, `*${member.nick}* ${text}`));
-    this.send(member, this.encode(member.session.codec, `-> *${recipient.nick}* ${text}`));
+    this.send(recipient, this.encode(recipient.session.codec, privateFrom(member.nick, text)));
+    this.send(member, this.encode(member.session.codec, privateEcho(recipient.nick, text)));
   }
 
   who(member: Member): void {
@@ -249,7 +254,7 @@ export class Hub {
   }
 
   notice(member: Member, text: string): void {
-    this.send(member, this.encode(member.session.codec, `* ${text}`));
+    this.send(member, this.encode(member.session.codec, notice(text)));
   }
 
   // ---- lines in ----------------------------------------------------------------------------
@@ -308,7 +313,7 @@ export class Hub {
       room = new Room(name, this.options.history);
       this.rooms.set(name, room);
     }
-    if (this.announces(room)) this.broadcast(room, `* ${member.nick} joined ${name}`, member);
+    if (this.announces(room)) this.broadcast(room, notice(`${member.nick} joined ${name}`), member);
     room.add(member);
     member.room = room;
     member.standAtEnd();
@@ -350,7 +355,7 @@ export class Hub {
     if (!member.gone) member.takeRun();
     room.delete(member);
     member.room = undefined;
-    if (announcement !== undefined && this.announces(room)) this.broadcast(room, `* ${announcement}`);
+    if (announcement !== undefined && this.announces(room)) this.broadcast(room, notice(announcement));
     // Empty rooms other than the lobby go away, history and all: nothing grows without members.
     if (room.members.size === 0 && room.name !== LOBBY) this.rooms.delete(room.name);
   }
@@ -473,11 +478,11 @@ export class Hub {
     this.counts.disconnects.slow++;
     // Leave now, not when the socket finally closes: a frozen peer may take the whole linger.
     this.remove(member, why);
-    member.session.close(`* disconnected: ${why}`, why);
+    member.session.close(notice(`disconnected: ${why}`), why);
   }
 }
 
-const HISTORY_MARK = Buffer.from('[history] ');
+const HISTORY_MARK = Buffer.from(HISTORY_PREFIX);
 
 /**
  * A room's lines are written out mid-turn once they reach this size. 64 KiB is one socket read's
@@ -485,7 +490,3 @@ const HISTORY_MARK = Buffer.from('[history] ');
  * threshold (128 KiB), where glibc would otherwise keep freed memory in the process.
  */
 const DELIVER_EARLY_BYTES = 64 * 1024;
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}

@@ -1,4 +1,4 @@
-import { InvalidEndpointError } from '../errors.js';
+import { InvalidEndpointError, InvalidOptionError, SocketPathTooLongError } from '../errors.js';
 import { TRANSPORT_NAMES, type BoundAddress, type TransportName } from './transport.js';
 
 /** DESIGN §2: the default host is loopback, never all interfaces unless asked. */
@@ -15,12 +15,27 @@ export interface Endpoint {
   readonly port: number;
   /** Socket path for unix; the HTTP path for ws/wss (default `/`); '' otherwise. */
   readonly path: string;
+  /**
+   * unix listeners: the socket file's permission bits from `?mode=0660` (octal), applied after bind
+   * and before the first connection is accepted; undefined keeps what the umask gives. It is the
+   * transport's own option, so it is taken out of `params`.
+   */
+  readonly socketMode?: number;
   readonly params: URLSearchParams;
 }
 
 /** Schemes with a host and a port; ws and wss also take a path after them (DESIGN §2). */
 const HOST_PORT_SCHEMES = new Set<string>(['tcp', 'udp', 'tls', 'ws', 'wss']);
 const PATH_SCHEMES = new Set<string>(['ws', 'wss']);
+
+/**
+ * The longest Unix socket path in bytes: `sun_path` holds 108 bytes on Linux and 104 on macOS and
+ * the BSDs, a NUL included. A longer path is not refused by the kernel: it is silently cut.
+ */
+export const MAX_UNIX_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
+
+/** `?mode=`: three octal digits, with an optional leading 0 (`0660`, `600`); no setuid/sticky bits. */
+const SOCKET_MODE = /^0?[0-7]{3}$/;
 
 function parsePort(input: string, text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535) {
@@ -47,9 +62,23 @@ export function parseEndpoint(input: string): Endpoint {
 
   if (scheme === 'unix') {
     // unix:///tmp/sb.sock, unix:/tmp/sb.sock and unix://./relative.sock all name a path.
-    const path = body.startsWith('//') ? body.slice(2) : body;
-    if (path === '') throw new InvalidEndpointError(input, 'no socket path');
-    return { transport: 'unix', host: '', port: 0, path: decodeURIComponent(path), params };
+    const raw = body.startsWith('//') ? body.slice(2) : body;
+    if (raw === '') throw new InvalidEndpointError(input, 'no socket path');
+    const path = decodePath(input, raw);
+    if (path.includes('\0')) {
+      throw new InvalidEndpointError(input, 'the socket path holds a NUL byte (%00); remove it');
+    }
+    const bytes = Buffer.byteLength(path);
+    if (bytes > MAX_UNIX_PATH_BYTES) throw new SocketPathTooLongError(input, bytes, MAX_UNIX_PATH_BYTES);
+    const socketMode = takeSocketMode(input, params);
+    return {
+      transport: 'unix',
+      host: '',
+      port: 0,
+      path,
+      params,
+      ...(socketMode !== undefined && { socketMode }),
+    };
   }
   if (!HOST_PORT_SCHEMES.has(scheme)) {
     throw new InvalidEndpointError(input, `unknown scheme '${scheme}'`);
@@ -70,6 +99,40 @@ export function parseEndpoint(input: string): Endpoint {
   }
   const host = match[2] ?? (match[3] === '' ? DEFAULT_HOST : match[3]!);
   return { transport: scheme as TransportName, host, port: parsePort(input, match[4]!), path, params };
+}
+
+function decodePath(input: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    // Name the culprit: a % not followed by two hex digits, or a run of escapes that is not UTF-8.
+    const lone = /%(?![0-9a-f]{2}).{0,2}/i.exec(raw)?.[0];
+    const run = (raw.match(/(?:%[0-9a-f]{2})+/gi) ?? []).find((r) => {
+      try {
+        decodeURIComponent(r);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const what =
+      lone !== undefined
+        ? `'${lone}' in the socket path is not a %-escape (% must be followed by two hex digits; write a literal % as %25)`
+        : `'${run ?? raw}' in the socket path does not decode to UTF-8 (escape whole UTF-8 characters)`;
+    throw new InvalidEndpointError(input, what);
+  }
+}
+
+function takeSocketMode(input: string, params: URLSearchParams): number | undefined {
+  const text = params.get('mode');
+  if (text === null) return undefined;
+  params.delete('mode');
+  if (!SOCKET_MODE.test(text)) {
+    throw new InvalidOptionError(
+      `${input}: mode=${text} is not a file mode; give three octal digits such as 0660 (owner and group) or 0600 (owner only)`,
+    );
+  }
+  return Number.parseInt(text, 8);
 }
 
 /** The endpoint written back as a URL, without its query: what a banner or a log line shows. */

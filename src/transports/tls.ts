@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import { boundAddress, formatHostPort, type Endpoint } from './endpoint.js';
 import { closeServer, listenServer } from './listen-server.js';
 import { SocketConnection } from './socket-connection.js';
-import { listeningPort } from './tcp.js';
+import { admit, listeningPort, peerOf } from './tcp.js';
 import { TLS_CONNECT_PARAMS, clientTlsOptions, serverTlsOptions, tlsConnectError } from './tls-options.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -38,11 +38,15 @@ export const tlsTransport: ConnectionTransport = {
     return {
       async listen(hooks) {
         // allowHalfOpen as for TCP (DESIGN §7: a half-closed client still gets every reply).
-        const server = createServer({ ...tlsOptions, allowHalfOpen: true, noDelay: true }, (socket) =>
-          hooks.onConnection(
-            new SocketConnection(socket, 'tls', formatHostPort(socket.remoteAddress, socket.remotePort)),
-          ),
-        );
+        let label = `tls://${formatHostPort(endpoint.host, endpoint.port)}`;
+        let refused = 0;
+        const server = createServer({ ...tlsOptions, allowHalfOpen: true, noDelay: true }, (socket) => {
+          if (!admit(socket, label)) {
+            refused++;
+            return;
+          }
+          hooks.onConnection(new SocketConnection(socket, 'tls', peerOf(socket)));
+        });
         // DESIGN §7: a failed or slow handshake (plain bytes, an HTTP request) costs only that
         // connection. Node reports a handshake timeout but leaves the socket open: close it.
         server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -55,9 +59,14 @@ export const tlsTransport: ConnectionTransport = {
         } catch (err) {
           throw listenError(formatHostPort(endpoint.host, endpoint.port), err);
         }
+        const address = boundAddress(endpoint, listeningPort(server, endpoint));
+        label = address.url;
         return {
-          address: boundAddress(endpoint, listeningPort(server, endpoint)),
+          address,
           close: closeServer(server),
+          get refusedForDescriptors() {
+            return refused;
+          },
         };
       },
     };

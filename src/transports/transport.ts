@@ -62,6 +62,11 @@ export interface ListenHooks {
 
 export interface Listening {
   readonly address: BoundAddress;
+  /**
+   * Connections this listener refused because the process ran out of file descriptors
+   * (see descriptors.ts); for metrics. Absent where the transport does not count them.
+   */
+  readonly refusedForDescriptors?: number;
   /** Stop accepting; open connections are the caller's to close. Idempotent. */
   close(): Promise<void>;
 }

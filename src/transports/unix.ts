@@ -1,7 +1,10 @@
-import { lstat, unlink } from 'node:fs/promises';
+import { chmodSync } from 'node:fs';
+import { lstat, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { SocketInUseError, SwitchboardError, ErrorCode, listenError } from '../errors.js';
+import { dirname, resolve } from 'node:path';
+import { ErrorCode, PathNotFoundError, SocketInUseError, SwitchboardError, listenError } from '../errors.js';
 import { boundAddress, type Endpoint } from './endpoint.js';
+import { descriptors, releaseDescriptor } from './descriptors.js';
 import { closeServer, listenServer } from './listen-server.js';
 import { openSocket } from './socket-connect.js';
 import { SocketConnection } from './socket-connection.js';
@@ -24,18 +27,48 @@ async function probeLive(path: string): Promise<boolean> {
 }
 
 /**
+ * Bind and listen. With a mode to apply, the socket is created owner-only (umask 0177 for the
+ * synchronous bind inside listen()), so nobody else can connect before chmod gives the mode.
+ */
+function bindOnce(server: Server, path: string, mode: number | undefined): Promise<void> {
+  if (mode === undefined) return listenServer(server, { path });
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o177);
+  } catch {
+    // Worker threads cannot change the umask; chmod below still applies the mode.
+  }
+  try {
+    return listenServer(server, { path });
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
+}
+
+/** The OS says "permission denied" for a missing directory: say what is really wrong. */
+async function bindError(path: string, err: unknown): Promise<Error> {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'ENOENT' || code === 'ENOTDIR') {
+    const directory = dirname(resolve(path));
+    const found = await stat(directory).catch(() => undefined);
+    if (found === undefined || !found.isDirectory()) return new PathNotFoundError(path, directory, err);
+  }
+  return listenError(path, err);
+}
+
+/**
  * DESIGN §7: a socket file left by a dead server is removed; one a live server still answers on is
  * never stolen; a path that is not a socket at all is never deleted.
  */
-async function listenOnPath(server: Server, path: string): Promise<void> {
+async function listenOnPath(server: Server, path: string, mode: number | undefined): Promise<void> {
   try {
-    await listenServer(server, { path });
+    await bindOnce(server, path, mode);
     return;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw listenError(path, err);
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw await bindError(path, err);
   }
-  const stat = await lstat(path).catch(() => undefined);
-  if (stat !== undefined && !stat.isSocket()) {
+  const found = await lstat(path).catch(() => undefined);
+  if (found !== undefined && !found.isSocket()) {
     throw new SwitchboardError(
       ErrorCode.ADDRESS_IN_USE,
       `${path} exists and is not a socket; remove it or choose another path`,
@@ -45,20 +78,51 @@ async function listenOnPath(server: Server, path: string): Promise<void> {
   if (await probeLive(path)) throw new SocketInUseError(path);
   await unlink(path).catch(() => undefined);
   try {
-    await listenServer(server, { path });
+    await bindOnce(server, path, mode);
   } catch (err) {
-    throw listenError(path, err);
+    throw await bindError(path, err);
+  }
+}
+
+/**
+ * `?mode=`: chmodSync, in the same run of microtasks as the 'listening' event, so before the event
+ * loop polls and the first connection is accepted.
+ */
+function applyMode(server: Server, path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (err) {
+    server.close();
+    throw new SwitchboardError(
+      ErrorCode.PERMISSION_DENIED,
+      `cannot set mode ${mode.toString(8).padStart(4, '0')} on ${path}: ${(err as Error).message}`,
+      { cause: err, peer: path },
+    );
   }
 }
 
 async function listenUnix(endpoint: Endpoint, hooks: ListenHooks): Promise<Listening> {
-  const server = createServer({ allowHalfOpen: true }, (socket) =>
+  let refused = 0;
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    if (!descriptors.admit(endpoint.path)) {
+      refused++;
+      socket.destroy();
+      return;
+    }
+    socket.on('close', releaseDescriptor);
     // Unix clients have no address of their own: name them by path and a number.
-    hooks.onConnection(new SocketConnection(socket, 'unix', `unix:${endpoint.path}#${nextPeer++}`)),
-  );
-  await listenOnPath(server, endpoint.path);
+    hooks.onConnection(new SocketConnection(socket, 'unix', `unix:${endpoint.path}#${nextPeer++}`));
+  });
+  await listenOnPath(server, endpoint.path, endpoint.socketMode);
+  if (endpoint.socketMode !== undefined) applyMode(server, endpoint.path, endpoint.socketMode);
   // Node removes the socket file when the listening handle closes.
-  return { address: boundAddress(endpoint, 0), close: closeServer(server) };
+  return {
+    address: boundAddress(endpoint, 0),
+    close: closeServer(server),
+    get refusedForDescriptors() {
+      return refused;
+    },
+  };
 }
 
 export const unixTransport: ConnectionTransport = {

@@ -42,7 +42,7 @@ describe('switchboard chat', () => {
     const bad = await runCli(['chat', 'tcp://127.0.0.1:1', '--nick', 'no spaces']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
-      "switchboard: --nick 'no spaces' is not a valid nick; use 1-24 letters, digits, _ or -\n",
+      "switchboard: --nick 'no spaces' is invalid: use 1-24 letters, digits, _ or -; choose another\n",
     );
     const reserved = await runCli(['chat', 'tcp://127.0.0.1:1', '--nick', 'server']);
     expect(reserved.code).toBe(2);

@@ -59,6 +59,47 @@ describe.each(['len32be', 'len32le'])('%s decodes any messages under any cut of 
   });
 });
 
+/**
+ * Chunks as views into one larger buffer (as a caller slicing its own reads would pass them), with
+ * messages long enough that some chunks are kept by reference and others copied (issue 13, item 1).
+ */
+function decodeViews(codec: Codec, chunks: Buffer[]): Buffer[] {
+  const decoder = codec.createDecoder();
+  const backing = Buffer.concat([Buffer.alloc(7), ...chunks, Buffer.alloc(7)]);
+  const out: Buffer[] = [];
+  let at = 7;
+  for (const chunk of chunks) {
+    for (const m of decoder.push(backing.subarray(at, at + chunk.length))) out.push(Buffer.from(m));
+    at += chunk.length;
+  }
+  for (const m of decoder.end()) out.push(Buffer.from(m));
+  return out;
+}
+
+const bigBytes = fc.uint8Array({ maxLength: 5000 }).map((a) => Buffer.from(a));
+
+describe.each(['len32be', 'line'])('%s: large messages, chunks kept and chunks copied', (name) => {
+  const codec = createCodec(name);
+  const message =
+    name === 'line'
+      ? bigBytes.map((b) => Buffer.from(b.map((x) => (x === 0x0a || x === 0x0d ? 0x20 : x))))
+      : bigBytes;
+  it('random split, as views into a larger buffer and as separate reads', () => {
+    fc.assert(
+      fc.property(
+        fc.array(message, { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (messages, points) => {
+          const wire = Buffer.concat(messages.map((m) => codec.encode(m)));
+          expect(decodeViews(codec, cut(wire, points))).toEqual(messages);
+          expect(decodeAll(codec, cut(wire, points))).toEqual(messages);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('line decodes any lines under any cut of their encoding', () => {
   const codec = createCodec('line');
   it('random split', () => {

@@ -84,9 +84,13 @@ describe('chat hub', () => {
     other.send('/nick alice');
     await other.expect(/^\* nick alice is taken$/);
     other.send('/nick bad name!');
-    await other.expect(/^\* invalid nick 'bad name!': use 1-24 letters, digits, _ or -$/);
+    await other.expect(/^\* nick 'bad name!' is invalid: use 1-24 letters, digits, _ or -$/);
     other.send(`/nick ${'x'.repeat(25)}`);
-    await other.expect(/^\* invalid nick/);
+    await other.expect(/^\* nick '.*' is invalid/);
+    other.send('/nick Guest-99'); // the server's own names are not for taking
+    await other.expect(/^\* nick Guest-99 is reserved: guest-N names are given out by the server$/);
+    other.send('/nick a1ice'); // a look-alike is the same nick
+    await other.expect(/^\* nick a1ice is taken$/);
     alice.send('/nick ALICE');
     await alice.expect(/^\* you are now ALICE$/);
     await other.expect(/^\* Alice is now known as ALICE$/);
@@ -286,13 +290,15 @@ describe('chat hub', () => {
     await unix.expect(/^\* welcome to switchboard chat, guest-2! You are in lobby \(2 members\)/);
     unix.send('from the unix side');
     await tcp.expect(/^<guest-2> from the unix side$/);
-    tcp.send('/nick Guest-2');
-    await tcp.expect(/^\* nick Guest-2 is taken$/); // one set of nicks
+    unix.send('/nick bob');
+    await unix.expect(/^\* you are now bob$/);
+    tcp.send('/nick BOB');
+    await tcp.expect(/^\* nick BOB is taken$/); // one set of nicks
     // Limits stay per listener: 16 bytes on TCP, the 4 KiB default on the Unix socket.
     tcp.send('a line of more than sixteen bytes');
     await tcp.expect(/^\* line too long \(33 bytes, limit 16\); not sent$/);
     unix.send('a line of more than sixteen bytes');
-    await tcp.expect(/^<guest-2> a line of more than sixteen bytes$/);
+    await tcp.expect(/^<bob> a line of more than sixteen bytes$/);
     await server.close();
     await tcp.expect(/^\* server shutting down$/);
     await unix.expect(/^\* server shutting down$/);

@@ -1,0 +1,120 @@
+/**
+ * The chat protocol's text (DESIGN §6), in one place: a builder and a parser for every line kind the
+ * server writes, used by the hub, the chat client and the web page alike (IRC servers keep their
+ * numerics in one table the same way). Plain `nc` users read these lines as they are.
+ *
+ * Line kinds, by their first characters:
+ * - `<alice> hello` — a room line; `<alice> * waves` — an action (`/me waves`)
+ * - `*alice* psst` — a private message to you; `-> *bob* psst` — your own, echoed
+ * - `* text` — a server notice (only the server writes lines starting with `* `)
+ * - `[history] <alice> hello` — a room line replayed on join
+ */
+
+export const NOTICE_PREFIX = '* ';
+export const HISTORY_PREFIX = '[history] ';
+const ACTION_MARK = '* ';
+
+// ---- builders (the hub) --------------------------------------------------------------------------
+
+export function roomLine(nick: string, text: string): string {
+  return `<${nick}> ${text}`;
+}
+
+/** `/me waves` as `<alice> * waves`: it starts with its author, so it never reads like a notice. */
+export function actionLine(nick: string, text: string): string {
+  return `<${nick}> ${ACTION_MARK}${text}`;
+}
+
+export function privateFrom(nick: string, text: string): string {
+  return `*${nick}* ${text}`;
+}
+
+export function privateEcho(toNick: string, text: string): string {
+  return `-> *${toNick}* ${text}`;
+}
+
+export function notice(text: string): string {
+  return `${NOTICE_PREFIX}${text}`;
+}
+
+export function welcomeText(nick: string, room: string, members: number): string {
+  return `welcome to switchboard chat, ${nick}! You are in ${room} (${plural(members, 'member')}). Type /help for commands.`;
+}
+
+export function renamedText(nick: string): string {
+  return `you are now ${nick}`;
+}
+
+export function joinedText(room: string, members: number): string {
+  return `you joined ${room} (${plural(members, 'member')})`;
+}
+
+export function leftText(room: string): string {
+  return `you left ${room}; /join ROOM to talk again`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// ---- parsers (the clients) -----------------------------------------------------------------------
+
+/** One line from the server, classified. */
+export type ChatLine =
+  | { kind: 'line'; nick: string; text: string; action: boolean; history: boolean }
+  | { kind: 'private'; from: string; text: string }
+  | { kind: 'private-echo'; to: string; text: string }
+  | { kind: 'notice'; text: string; history: boolean }
+  | { kind: 'other'; text: string };
+
+const ROOM_LINE = /^<([^>\s]+)> (.*)$/s;
+const PRIVATE_FROM = /^\*([^*\s]+)\* (.*)$/s;
+const PRIVATE_ECHO = /^-> \*([^*\s]+)\* (.*)$/s;
+
+export function parseLine(raw: string): ChatLine {
+  const history = raw.startsWith(HISTORY_PREFIX);
+  const line = history ? raw.slice(HISTORY_PREFIX.length) : raw;
+  if (line.startsWith(NOTICE_PREFIX))
+    return { kind: 'notice', text: line.slice(NOTICE_PREFIX.length), history };
+  const room = ROOM_LINE.exec(line);
+  if (room !== null) {
+    const text = room[2]!;
+    const action = text.startsWith(ACTION_MARK);
+    return {
+      kind: 'line',
+      nick: room[1]!,
+      text: action ? text.slice(ACTION_MARK.length) : text,
+      action,
+      history,
+    };
+  }
+  const echo = PRIVATE_ECHO.exec(line);
+  if (echo !== null) return { kind: 'private-echo', to: echo[1]!, text: echo[2]! };
+  const from = PRIVATE_FROM.exec(line);
+  if (from !== null) return { kind: 'private', from: from[1]!, text: from[2]! };
+  return { kind: 'other', text: raw };
+}
+
+const WELCOME = /^welcome to switchboard chat, (\S+)! You are in (\S+) /;
+const RENAMED = /^you are now (\S+)$/;
+const JOINED = /^you joined (\S+) /;
+const LEFT = /^you left (\S+);/;
+
+/** What a notice says about the reader itself, if anything: the state a client keeps. */
+export type SelfNotice =
+  | { kind: 'welcome'; nick: string; room: string }
+  | { kind: 'renamed'; nick: string }
+  | { kind: 'joined'; room: string }
+  | { kind: 'left'; room: string };
+
+export function parseSelfNotice(noticeText: string): SelfNotice | undefined {
+  let m = WELCOME.exec(noticeText);
+  if (m !== null) return { kind: 'welcome', nick: m[1]!, room: m[2]! };
+  m = RENAMED.exec(noticeText);
+  if (m !== null) return { kind: 'renamed', nick: m[1]! };
+  m = JOINED.exec(noticeText);
+  if (m !== null) return { kind: 'joined', room: m[1]! };
+  m = LEFT.exec(noticeText);
+  if (m !== null) return { kind: 'left', room: m[1]! };
+  return undefined;
+}
