@@ -1,4 +1,3 @@
-import { InvalidEndpointError } from '../errors.js';
 import { tcpTransport } from './tcp.js';
 import { tlsTransport } from './tls.js';
 import type { ConnectionTransport, TransportName } from './transport.js';
@@ -9,7 +8,7 @@ import { wsPlainTransport, wssTransport } from './ws.js';
 export type Transport = ConnectionTransport | DatagramTransport;
 
 /** Transports by URL scheme (MQTT.js picks its stream builder the same way). */
-const TRANSPORTS: Partial<Record<TransportName, Transport>> = {
+const TRANSPORTS: Readonly<Record<TransportName, Transport>> = {
   tcp: tcpTransport,
   udp: udpTransport,
   unix: unixTransport,
@@ -18,11 +17,7 @@ const TRANSPORTS: Partial<Record<TransportName, Transport>> = {
   wss: wssTransport,
 };
 
-/** The transport for a scheme. @throws InvalidEndpointError for a scheme not available. */
+/** The transport for a scheme (every `TransportName` has one: the record is total). */
 export function transportFor(name: TransportName): Transport {
-  const transport = TRANSPORTS[name];
-  if (transport === undefined) {
-    throw new InvalidEndpointError(`${name}://`, `the ${name}:// transport is not available yet`);
-  }
-  return transport;
+  return TRANSPORTS[name];
 }

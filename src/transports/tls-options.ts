@@ -15,6 +15,7 @@ import {
   TlsUntrustedError,
   connectError,
 } from '../errors.js';
+import { wholeNumber } from '../validate.js';
 import { formatEndpoint, type Endpoint } from './endpoint.js';
 import type { ParamReader, TransportConnectOptions, TransportServeOptions } from './transport.js';
 
@@ -48,7 +49,10 @@ export function serverTlsOptions(
   const keyFile = params.take('key') ?? defaults.tlsKey;
   const handshakeTimeout = params.takeCount(
     'handshakeTimeout',
-    defaults.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+    wholeNumber('tlsHandshakeTimeoutMs', defaults.tlsHandshakeTimeoutMs, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, {
+      min: 1,
+      unit: 'ms',
+    }),
     1,
   );
   if (certFile === undefined || keyFile === undefined) {
