@@ -23,6 +23,8 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   IDLE_TIMEOUT: 'IDLE_TIMEOUT',
+  MESSAGE_TIMEOUT: 'MESSAGE_TIMEOUT',
+  TOO_MANY_FROM_ADDRESS: 'TOO_MANY_FROM_ADDRESS',
   DATAGRAM_TOO_LARGE: 'DATAGRAM_TOO_LARGE',
   SERVICE_FAILED: 'SERVICE_FAILED',
   UNSUPPORTED: 'UNSUPPORTED',
@@ -255,6 +257,17 @@ export class TooManyConnectionsError extends SwitchboardError {
   }
 }
 
+/** Issue 13: one address may hold at most `maxPerAddress` connections of a listener. */
+export class TooManyFromAddressError extends SwitchboardError {
+  constructor(peer: string, address: string, limit: number) {
+    super(
+      ErrorCode.TOO_MANY_FROM_ADDRESS,
+      `${peer}: refused, ${address} already has ${limit} connections open (maxPerAddress)`,
+      { peer, notice: `error: too many connections from ${address} (${limit}); close some and try again` },
+    );
+  }
+}
+
 /** The process is out of file descriptors: new connections are refused until some close. Logged once per episode. */
 export class OutOfDescriptorsError extends SwitchboardError {
   constructor(
@@ -280,6 +293,17 @@ export class IdleTimeoutError extends SwitchboardError {
       peer,
       notice: `error: idle for ${ms} ms; closing`,
     });
+  }
+}
+
+/** Issue 13: a message that has started must finish within `messageTimeout` (slowloris). */
+export class MessageTimeoutError extends SwitchboardError {
+  constructor(peer: string, ms: number, pendingBytes: number) {
+    super(
+      ErrorCode.MESSAGE_TIMEOUT,
+      `${peer}: a message begun ${ms} ms ago is still unfinished (${pendingBytes} bytes so far; messageTimeout); closing`,
+      { peer, notice: `error: message not finished within ${ms} ms; closing` },
+    );
   }
 }
 

@@ -24,6 +24,9 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsHandshakeTimeout?: number;
+  messageTimeout?: number;
+  maxPerAddress?: number;
+  memoryBudget?: number;
 }
 
 /** What each transport's foreign tool is, given the listener's bound address. */
@@ -98,6 +101,9 @@ function handleSignals(server: Server, logger: Logger): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Issue 13: SIGHUP (a closed terminal, a supervisor's "reload") shuts down gracefully too, so the
+  // Unix socket files are removed and members are told; there is nothing to reload in place.
+  process.on('SIGHUP', stop);
 }
 
 export function serveCommand(): Command {
@@ -125,6 +131,21 @@ export function serveCommand(): Command {
       'on SIGINT/SIGTERM, drop connections still open after this (default 5000)',
       wholeNumber(0),
     )
+    .option(
+      '--message-timeout <ms>',
+      'close a connection whose begun message is not finished within this (default 60000; 0: never)',
+      wholeNumber(0),
+    )
+    .option(
+      '--max-per-address <n>',
+      'connections one IP address may hold per listener (default: none on loopback, 100 elsewhere)',
+      wholeNumber(0),
+    )
+    .option(
+      '--memory-budget <bytes>',
+      'partial input + unsent output of all connections before the costliest are shed (default: 1/4 of memory)',
+      wholeNumber(1),
+    )
     .option('--tls-cert <file>', 'tls/wss listeners without ?cert=: the PEM certificate')
     .option('--tls-key <file>', 'tls/wss listeners without ?key=: the PEM private key')
     .option(
@@ -137,7 +158,8 @@ export function serveCommand(): Command {
       `
 With no listener it starts ${DEFAULT_LISTENERS.join(', ')}.
 URL query parameters set options per listener: framing (raw, line, len32be, len32le), maxLine,
-maxFrame, maxConnections, idleTimeout (ms), and the service's own (chat: see docs/chat.md).
+maxFrame, maxConnections, idleTimeout (ms), messageTimeout (ms), maxPerAddress, and the
+service's own (chat: see docs/chat.md). SIGINT, SIGTERM and SIGHUP shut down gracefully.
 
 Examples:
   switchboard serve
@@ -159,6 +181,9 @@ Examples:
         ...(flags.maxLine !== undefined && { maxLine: flags.maxLine }),
         ...(flags.maxFrame !== undefined && { maxFrame: flags.maxFrame }),
         ...(flags.shutdownTimeout !== undefined && { shutdownTimeoutMs: flags.shutdownTimeout }),
+        ...(flags.messageTimeout !== undefined && { messageTimeoutMs: flags.messageTimeout }),
+        ...(flags.maxPerAddress !== undefined && { maxPerAddress: flags.maxPerAddress }),
+        ...(flags.memoryBudget !== undefined && { memoryBudgetBytes: flags.memoryBudget }),
         ...(flags.tlsCert !== undefined && { tlsCert: flags.tlsCert }),
         ...(flags.tlsKey !== undefined && { tlsKey: flags.tlsKey }),
         ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),

@@ -1,4 +1,10 @@
-import { InvalidOptionError, TooManyConnectionsError, UnsupportedError } from '../errors.js';
+import { totalmem } from 'node:os';
+import {
+  InvalidOptionError,
+  TooManyConnectionsError,
+  TooManyFromAddressError,
+  UnsupportedError,
+} from '../errors.js';
 import type { Codec, FramingName, FramingOptions } from '../framing/codec.js';
 import { createCodec } from '../framing/registry.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -32,6 +38,25 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 /** How long a closed-by-us connection may take to say goodbye before it is dropped. */
 export const DEFAULT_LINGER_MS = 5_000;
+/**
+ * Issue 13, slowloris: 60 s for a message that has begun to finish, as nginx gives a request's
+ * header or body. At the 1 MiB frame limit that asks ~17 KB/s of a peer; a trickle of one byte a
+ * second holds a slot for a minute, not forever.
+ */
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 60_000;
+/**
+ * Issue 13: connections one IP address may hold on a listener bound to a non-loopback address
+ * (10,000 connections from one host would take every slot). On loopback every client shares
+ * 127.0.0.1 — tests, benchmarks, a local proxy — so there is no per-address limit by default.
+ */
+export const DEFAULT_MAX_PER_ADDRESS = 100;
+/**
+ * Issue 13: what partial input and unsent output of all connections may hold, before the
+ * costliest connections are shed: a quarter of the machine's memory.
+ */
+export const DEFAULT_MEMORY_BUDGET_BYTES = Math.floor(totalmem() / 4);
+/** How often deadlines and the memory budget are checked (at most). */
+const SWEEP_INTERVAL_MS = 1_000;
 
 export interface ServeOptions extends FramingOptions, TransportServeOptions {
   /** Where connects, closes and errors are logged. @default silent */
@@ -42,6 +67,12 @@ export interface ServeOptions extends FramingOptions, TransportServeOptions {
   idleTimeoutMs?: number;
   /** Deadline for a graceful close(). @default 5000 */
   shutdownTimeoutMs?: number;
+  /** A message begun must finish within this long, in ms; 0 = never. A URL's `?messageTimeout=` overrides it. @default 60000 */
+  messageTimeoutMs?: number;
+  /** Connections one IP address may hold per listener; 0 = no limit. `?maxPerAddress=` overrides it. @default 0 on loopback, 100 elsewhere */
+  maxPerAddress?: number;
+  /** Bytes all connections may hold (partial input + unsent output) before the costliest are shed. @default a quarter of the machine's memory */
+  memoryBudgetBytes?: number;
   /** Services to know by name besides the built-in ones. */
   services?: Readonly<Record<string, ServiceFactory>>;
 }
@@ -97,10 +128,56 @@ class RunningServer implements Server {
   /** Set while shutting down: called when the last session has gone. */
   private onDrained: (() => void) | undefined;
 
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweepEveryMs = SWEEP_INTERVAL_MS;
+  /** Connections shed to stay within the memory budget (issue 13), for the log and metrics. */
+  shedForMemory = 0;
+
   constructor(
     private readonly logger: Logger,
     private readonly shutdownTimeoutMs: number,
+    private readonly memoryBudgetBytes: number,
   ) {}
+
+  /** Check deadlines at least this often (a listener with a short messageTimeout asks for more). */
+  sweepAtLeastEvery(ms: number): void {
+    if (ms > 0) this.sweepEveryMs = Math.max(50, Math.min(this.sweepEveryMs, Math.floor(ms / 4)));
+    clearInterval(this.sweeper);
+    // One timer for the whole server, not one per connection or per read: a sweep is O(connections).
+    this.sweeper = setInterval(() => this.sweep(), this.sweepEveryMs);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    let held = 0;
+    for (const session of this.sessions) {
+      session.checkMessageDeadline(now);
+      held += session.heldBytes;
+    }
+    if (held > this.memoryBudgetBytes) this.shed(held);
+  }
+
+  /** Issue 13: over the memory budget, drop the costliest connections until 90 % of it is left. */
+  private shed(held: number): void {
+    const budget = this.memoryBudgetBytes;
+    const costliest = [...this.sessions].sort((a, b) => b.heldBytes - a.heldBytes);
+    this.logger.warn(
+      { heldBytes: held, budgetBytes: budget },
+      `memory budget of ${budget} bytes reached (${held} bytes held by connections); shedding the costliest`,
+    );
+    for (const session of costliest) {
+      if (held <= budget * 0.9) break;
+      const cost = session.heldBytes;
+      if (cost === 0) break;
+      held -= cost;
+      this.shedForMemory++;
+      session.shed(
+        `memory budget: held ${cost} bytes when the server's budget of ${budget} bytes was reached`,
+        'error: server over its memory budget; this connection held the most; try again later',
+      );
+    }
+  }
 
   get listeners(): readonly ListenerInfo[] {
     return this.running.map((l) => l.info);
@@ -124,6 +201,7 @@ class RunningServer implements Server {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     await Promise.all(this.running.map((l) => l.close()));
     const services = new Set(this.running.map((l) => l.service));
     await Promise.all(
@@ -173,7 +251,12 @@ function resolveService(
 interface SessionSetup {
   readonly codec: Codec;
   readonly maxConnections: number;
+  readonly maxPerAddress: number;
   readonly limits: SessionLimits;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '';
 }
 
 function sessionSetup(
@@ -196,7 +279,24 @@ function sessionSetup(
     'idleTimeout',
     wholeNumber('idleTimeoutMs', options.idleTimeoutMs, 0, { unit: 'ms' }),
   );
-  return { codec, maxConnections, limits: { idleTimeoutMs, lingerMs: DEFAULT_LINGER_MS } };
+  const messageTimeoutMs = params.takeCount(
+    'messageTimeout',
+    wholeNumber('messageTimeoutMs', options.messageTimeoutMs, DEFAULT_MESSAGE_TIMEOUT_MS, { unit: 'ms' }),
+  );
+  const maxPerAddress = params.takeCount(
+    'maxPerAddress',
+    wholeNumber(
+      'maxPerAddress',
+      options.maxPerAddress,
+      isLoopbackHost(params.endpoint.host) ? 0 : DEFAULT_MAX_PER_ADDRESS,
+    ),
+  );
+  return {
+    codec,
+    maxConnections,
+    maxPerAddress,
+    limits: { idleTimeoutMs, lingerMs: DEFAULT_LINGER_MS, messageTimeoutMs },
+  };
 }
 
 async function startConnectionListener(
@@ -207,28 +307,42 @@ async function startConnectionListener(
   options: ServeOptions,
   logger: Logger,
 ): Promise<RunningListener> {
-  const { codec, maxConnections, limits } = sessionSetup(transport, service, params, options);
+  const { codec, maxConnections, maxPerAddress, limits } = sessionSetup(transport, service, params, options);
   const prepared = transport.prepare(params.endpoint, params, options);
   params.assertAllTaken();
+  server.sweepAtLeastEvery(limits.messageTimeoutMs);
 
   let open = 0;
-  const onClosed = (session: ConnectionSession): void => {
+  /** Open connections per IP address, kept only when there is a per-address limit. */
+  const perAddress = new Map<string, number>();
+  const onClosed = (session: ConnectionSession, address: string | undefined): void => {
     open--;
+    if (address !== undefined) {
+      const n = perAddress.get(address)! - 1;
+      if (n === 0) perAddress.delete(address);
+      else perAddress.set(address, n);
+    }
     server.untrack(session);
   };
   const onConnection = (connection: Connection): void => {
+    const address = maxPerAddress > 0 ? connection.remoteAddress : undefined;
     if (open >= maxConnections) {
       // The next client hears why in one line, then is closed (DESIGN §5, issue: max connections).
-      const error = new TooManyConnectionsError(connection.peer, maxConnections);
-      logger.warn({ peer: connection.peer }, error.message);
-      connection.attach(refusedHandler);
-      connection.write(codec.encode(Buffer.from(error.notice!, 'utf8')));
-      connection.end({ code: 1013, reason: 'server full' });
-      setTimeout(() => connection.destroy(), DEFAULT_LINGER_MS).unref();
-      return;
+      return refuse(connection, new TooManyConnectionsError(connection.peer, maxConnections), codec, logger);
+    }
+    if (address !== undefined && (perAddress.get(address) ?? 0) >= maxPerAddress) {
+      return refuse(
+        connection,
+        new TooManyFromAddressError(connection.peer, address, maxPerAddress),
+        codec,
+        logger,
+      );
     }
     open++;
-    const session = new ConnectionSession(connection, codec, service, logger, limits, onClosed);
+    if (address !== undefined) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    const session = new ConnectionSession(connection, codec, service, logger, limits, (s) =>
+      onClosed(s, address),
+    );
     server.sessions.add(session);
     session.open();
   };
@@ -252,7 +366,28 @@ async function startConnectionListener(
 }
 
 /** A refused connection's handler: it only waits for the goodbye to flush. */
-const refusedHandler: ConnectionHandler = {
+/** A refused connection's notice has this long to leave before the descriptor is freed. */
+const REFUSED_LINGER_MS = 1_000;
+
+/**
+ * Tell a refused client why in one line, then free its descriptor as soon as that line is out
+ * (issue 13: a "server full" socket held its descriptor 5 s, which a flood turns into a shortage).
+ */
+function refuse(
+  connection: Connection,
+  error: TooManyConnectionsError | TooManyFromAddressError,
+  codec: Codec,
+  logger: Logger,
+): void {
+  logger.warn({ peer: connection.peer, code: error.code }, error.message);
+  const done = (): void => connection.destroy();
+  connection.attach({ ...ignoreEverything, onFinish: done });
+  connection.write(codec.encode(Buffer.from(error.notice!, 'utf8')));
+  connection.end({ code: 1013, reason: 'server full' });
+  setTimeout(done, REFUSED_LINGER_MS).unref();
+}
+
+const ignoreEverything: ConnectionHandler = {
   onData: () => undefined,
   onEnd: () => undefined,
   onDrain: () => undefined,
@@ -322,6 +457,7 @@ export async function serve(
   const server = new RunningServer(
     logger,
     wholeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, { unit: 'ms' }),
+    wholeNumber('memoryBudgetBytes', options.memoryBudgetBytes, DEFAULT_MEMORY_BUDGET_BYTES, { min: 1 }),
   );
   try {
     for (const spec of list) {

@@ -24,7 +24,9 @@ export interface CloseReason {
     | 'server-full'
     | 'shutdown'
     | 'closed-by-service'
-    | 'protocol';
+    | 'protocol'
+    | 'timeout'
+    | 'overload';
   /** A short phrase a person can read: "peer closed", "idle for 30000 ms", "too slow (…)". */
   readonly detail: string;
   readonly error?: Error | undefined;

@@ -1,5 +1,5 @@
 import { decodedBefore, type Codec, type Decoder } from '../framing/codec.js';
-import { IdleTimeoutError, SwitchboardError, ErrorCode } from '../errors.js';
+import { IdleTimeoutError, MessageTimeoutError, SwitchboardError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   toBuffer,
@@ -19,6 +19,8 @@ export interface SessionLimits {
   readonly idleTimeoutMs: number;
   /** After a graceful close, how long to wait for the peer before dropping the connection. */
   readonly lingerMs: number;
+  /** A message (frame, line) that has begun must be complete within this long; 0 = no deadline. */
+  readonly messageTimeoutMs: number;
 }
 
 /** Where the session is in its life. Input may end (a half-close) long before we end our side. */
@@ -72,6 +74,8 @@ export class ConnectionSession implements Session, ConnectionHandler {
   private readonly openedAt = Date.now();
   private firstBytesSeen = false;
   private messagesIn = 0;
+  /** When the message being received began (performance.now()); 0 when none is under way. */
+  private partialSince = 0;
 
   constructor(
     private readonly connection: Connection,
@@ -185,12 +189,45 @@ export class ConnectionSession implements Session, ConnectionHandler {
       else this.protocolError(err);
       return;
     }
+    // Issue 13, slowloris: note when the message now under way began (a read that completed
+    // messages and left a partial one began a new one); the server's sweep checks the deadline.
+    if (this.decoder.pendingBytes === 0) this.partialSince = 0;
+    else if (messages.length > 0 || this.partialSince === 0) this.partialSince = performance.now();
     if (messages.length === 0) return;
     if ((this.holds & Hold.REPLY) !== 0) {
       for (const m of messages) this.backlog.push(m);
       return;
     }
     this.handle(messages, 0);
+  }
+
+  /** Bytes this connection holds in memory: a partial message in, and output not yet sent. */
+  get heldBytes(): number {
+    return this.decoder.pendingBytes + this.connection.bufferedBytes;
+  }
+
+  /** Issue 13: close the connection if a message it began has not finished within the deadline. */
+  checkMessageDeadline(now: number): void {
+    const limit = this.limits.messageTimeoutMs;
+    if (limit === 0 || this.partialSince === 0 || now - this.partialSince <= limit) return;
+    if (this.phase === Phase.ENDING) return;
+    this.partialSince = 0;
+    const error = new MessageTimeoutError(this.peer, limit, this.decoder.pendingBytes);
+    this.reason = { kind: 'timeout', detail: `message not finished within ${limit} ms`, error };
+    this.logger.warn({ peer: this.peer, code: error.code }, error.message);
+    this.endGracefully(error.notice, { code: 1008, reason: 'message timeout' });
+  }
+
+  /** Issue 13, memory budget: this connection is among the costliest when the server is over it. */
+  shed(detail: string, notice: string): void {
+    if (this.connection.destroyed) return;
+    this.reason = { kind: 'overload', detail };
+    this.logger.warn({ peer: this.peer }, `${this.peer}: ${detail}; dropped`);
+    // The notice goes out only if the socket takes it now: what is queued is what we must free.
+    if (this.connection.writable && this.connection.bufferedBytes === 0) {
+      this.connection.write(this.codec.encode(Buffer.from(notice, 'utf8')));
+    }
+    this.connection.destroy();
   }
 
   onEnd(): void {

@@ -43,6 +43,8 @@ export interface Connection {
   readonly kind: 'stream' | 'message';
   /** Who is on the other side: `127.0.0.1:50312`, `unix:/tmp/sb.sock#7`. */
   readonly peer: string;
+  /** The peer's IP address, for per-address limits; undefined where there is none (unix). */
+  readonly remoteAddress: string | undefined;
   /** Start delivering to `handler`. Once. */
   attach(handler: ConnectionHandler): void;
   /** Write one encoded frame (stream) or one message. False when past the high-water mark. */

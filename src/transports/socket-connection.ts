@@ -16,14 +16,22 @@ function handlerOf(socket: Socket): ConnectionHandler {
  * The socket's listeners are shared static functions that find the handler on the socket, rather
  * than closures per connection: idle connections are most of a chat hub's memory.
  */
+/** Issue 13: TCP keepalive probes after a minute of silence find peers that vanished without a FIN. */
+export const KEEPALIVE_DELAY_MS = 60_000;
+
 export class SocketConnection implements Connection {
   readonly kind = 'stream' as const;
+  /** Captured at accept: a peer that resets at once has no address left to read. */
+  readonly remoteAddress: string | undefined;
 
   constructor(
     readonly socket: Socket,
     readonly transport: TransportName,
     readonly peer: string,
-  ) {}
+  ) {
+    this.remoteAddress = socket.remoteAddress;
+    if (transport !== 'unix') socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+  }
 
   // EventEmitter calls a listener with `this` set to the emitter: the socket.
   private static onData(this: Socket, chunk: Buffer): void {

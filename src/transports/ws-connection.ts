@@ -42,6 +42,7 @@ export class WsConnection implements Connection {
    * (a chat greeting) synchronously after 'open', before whoever awaits the connection can attach.
    */
   private early: Array<{ data: Buffer; isBinary: boolean }> | undefined;
+  readonly remoteAddress: string | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -51,6 +52,7 @@ export class WsConnection implements Connection {
     private readonly isServer: boolean,
   ) {
     this.socket = rawSocket(ws);
+    this.remoteAddress = this.socket.remoteAddress;
     if (isServer) this.deferCloseReply();
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.handler === undefined) {

@@ -1,4 +1,8 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { portOf, startServe } from '../helpers/cli.js';
@@ -56,4 +60,24 @@ describe('graceful shutdown (DESIGN §7)', () => {
       }),
     );
   }, 60_000);
+});
+
+describe('SIGHUP (issue 13)', () => {
+  it('shuts down gracefully as SIGTERM does: members told, the Unix socket file removed, exit 0', async () => {
+    const path = join(tmpdir(), `sb-hup-${process.pid}-${Date.now()}.sock`);
+    onTestFinished(() => rm(path, { force: true }));
+    const s = await startServe([`chat@unix://${path}`]);
+    const member = connect(path);
+    member.on('error', () => undefined);
+    onTestFinished(() => {
+      member.destroy();
+    });
+    let text = '';
+    member.on('data', (d: Buffer) => (text += d.toString()));
+    await expect.poll(() => text).toMatch(/^\* welcome/);
+    s.child.kill('SIGHUP');
+    expect(await s.exited).toBe(0);
+    expect(text).toMatch(/^\* server shutting down$/m);
+    expect(existsSync(path)).toBe(false);
+  });
 });
