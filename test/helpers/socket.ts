@@ -78,3 +78,18 @@ export function frame(payload: string | Buffer, order: 'be' | 'le' = 'be'): Buff
   else header.writeUInt32LE(body.length);
   return Buffer.concat([header, body]);
 }
+
+/**
+ * A peer that reads its first message (a chat greeting) and then never reads again: a real
+ * frozen reader, whose kernel buffers fill and push back on the server (STYLE "Tests").
+ */
+export async function frozenPeer(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  onTestFinished(() => {
+    socket.destroy();
+  });
+  await once(socket, 'data');
+  socket.pause();
+  return socket;
+}

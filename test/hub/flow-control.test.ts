@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lineClient, type LineClient } from '../helpers/line-client.js';
 import { measuredServer } from '../helpers/measured-server.js';
-import { startServer } from '../helpers/socket.js';
+import { frozenPeer, startServer } from '../helpers/socket.js';
 
 /** A member that has read its greeting and taken `nick`. */
 async function member(port: number, nick: string): Promise<LineClient> {
@@ -94,13 +94,7 @@ describe('chat flow control (DESIGN §6)', () => {
         `chat@tcp://127.0.0.1:0?flood=0&maxMessage=65000&history=0&maxQueue=4194304${STALL}`,
       ]);
       const port = server.ports[0]!;
-      const frozen = connect(port, '127.0.0.1');
-      onTestFinished(() => {
-        frozen.destroy();
-      });
-      frozen.on('error', () => undefined);
-      await once(frozen, 'data');
-      frozen.pause();
+      await frozenPeer(port); // reads the greeting, then nothing more
       const readers = [
         countingReader(port, hiccupMs),
         countingReader(port, hiccupMs),
@@ -143,13 +137,7 @@ describe('chat flow control (DESIGN §6)', () => {
   it('a frozen member holds a sender back only for bounded stalls', async () => {
     const server = await startServer('chat@tcp://127.0.0.1:0?flood=0&maxMessage=65000&history=0');
     const port = server.listeners[0]!.port;
-    const frozen = connect(port, '127.0.0.1');
-    onTestFinished(() => {
-      frozen.destroy();
-    });
-    frozen.on('error', () => undefined);
-    await once(frozen, 'data');
-    frozen.pause();
+    await frozenPeer(port); // reads the greeting, then nothing more
     const reader = await member(port, 'reader');
     const sender = await member(port, 'sender');
     // Lines stamped with their send time; the reader measures how late each arrives.

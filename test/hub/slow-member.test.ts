@@ -3,19 +3,14 @@ import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lineClient } from '../helpers/line-client.js';
 import { measuredServer } from '../helpers/measured-server.js';
+import { frozenPeer } from '../helpers/socket.js';
 
 describe('a member that never reads', () => {
   it('is disconnected with the reason while the others keep receiving, and server memory stays bounded', async () => {
     const server = await measuredServer(['chat@tcp://127.0.0.1:0?flood=0&history=0']);
     const port = server.ports[0]!;
 
-    const frozen = connect(port, '127.0.0.1');
-    onTestFinished(() => {
-      frozen.destroy();
-    });
-    frozen.on('error', () => undefined);
-    await once(frozen, 'data'); // the greeting; then it never reads again
-    frozen.pause();
+    await frozenPeer(port); // reads the greeting, then nothing more
 
     const watcher = connect(port, '127.0.0.1');
     onTestFinished(() => {
