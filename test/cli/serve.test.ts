@@ -8,7 +8,8 @@ import { portOf, runCli, startServe } from '../helpers/cli.js';
 describe('switchboard serve', () => {
   it('defaults to the listeners of DESIGN §5, loopback only', () => {
     expect([...DEFAULT_LISTENERS].sort()).toEqual([
-      'chat@tcp://127.0.0.1:8089',
+      'chat@tcp://127.0.0.1:8089?hub=default',
+      'chat@ws://127.0.0.1:8090/chat?hub=default',
       'upper@tcp://127.0.0.1:8088',
       'upper@udp://127.0.0.1:8088',
     ]);
