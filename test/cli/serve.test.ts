@@ -29,6 +29,13 @@ describe('switchboard serve', () => {
     expect(s.stdout()).toMatch(/time\s+tcp:\/\/127\.0\.0\.1:\d+\s+\(line\)/);
   });
 
+  it('says where the web chat page is, for chat ws listeners without ?page=off', async () => {
+    const s = await startServe(['chat@ws://127.0.0.1:0/chat', 'chat@ws://127.0.0.1:0/quiet?page=off']);
+    expect(s.urls).toHaveLength(2);
+    expect(s.stdout()).toContain(`Web chat: open http://127.0.0.1:${new URL(s.urls[0]!).port}/ in a browser`);
+    expect(s.stdout()).not.toContain(`http://127.0.0.1:${new URL(s.urls[1]!).port}/`);
+  });
+
   it('logs one structured line per connect and per close, with the peer and the reason', async () => {
     const s = await startServe(['upper@tcp://127.0.0.1:0?framing=line']);
     const client = await connect(`${s.urls[0]}?framing=line`);
