@@ -181,8 +181,9 @@ function received(raw: string): void {
       onSelfNotice(self);
     } else {
       const who = parseWho(line.text);
-      if (who !== undefined && who.room === state.room) {
-        showMembers(who.nicks, who.more);
+      if (who !== undefined) {
+        // A reply for a room we have just left still answers one of our requests.
+        if (who.room === state.room) showMembers(who.nicks, who.more);
         if (state.pendingWho > 0) {
           state.pendingWho--;
           return;
