@@ -167,6 +167,35 @@ describe('web chat page in Chromium', () => {
     expect(onlyLoopback(p.requests), p.requests.join(' ')).toBe(true);
   }, 30_000);
 
+  it('is usable by keyboard alone: focus starts in the message box, Tab walks the labelled controls', async () => {
+    const { tcpPort, pageUrl } = await sharedHub('keys');
+    const p = await openChatPage(browser, pageUrl);
+    onTestFinished(() => p.page.context().close());
+    const nc = await lineClient(tcpPort);
+    await nc.expect(/^\* welcome/);
+    const focused = (): Promise<string> =>
+      p.page.evaluate<string>(
+        `document.activeElement ? document.activeElement.id || document.activeElement.textContent : ''`,
+      );
+    expect(await focused()).toBe('message-input');
+    await p.page.keyboard.type('typed without a mouse');
+    await p.page.keyboard.press('Enter');
+    await nc.expect(/^<guest-\d+> typed without a mouse$/);
+
+    await expect.poll(() => p.page.locator('#rooms li').allTextContents()).toEqual(['#lobby (2)']);
+    await p.page.locator('#nick-input').focus();
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await p.page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    expect(order).toEqual(['Change', '#lobby (2)', 'join-input', 'Join', 'log', 'message-input']);
+    // Every field has a label.
+    for (const label of ['Nick', 'Join room', 'Message']) {
+      expect(await p.page.getByLabel(label, { exact: true }).count(), label).toBe(1);
+    }
+  }, 30_000);
+
   it('stays where the reader scrolled, and follows new lines at the bottom', async () => {
     const { tcpPort, pageUrl } = await sharedHub('scroll');
     const p = await openChatPage(browser, pageUrl, { width: 390, height: 844 });
