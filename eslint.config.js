@@ -25,6 +25,21 @@ export default tseslint.config(
     },
   },
   {
+    // The web chat page runs in a browser (DESIGN §6): its globals, not Node's.
+    files: ['src/web/page/**/*.ts'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        WebSocket: 'readonly',
+        MessageEvent: 'readonly',
+        HTMLElement: 'readonly',
+      },
+    },
+  },
+  {
     languageOptions: {
       globals: {
         process: 'readonly',

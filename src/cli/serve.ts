@@ -11,7 +11,9 @@ import { logLevel, wholeNumber } from './options.js';
 export const DEFAULT_LISTENERS: readonly string[] = [
   'upper@tcp://127.0.0.1:8088',
   'upper@udp://127.0.0.1:8088',
-  'chat@tcp://127.0.0.1:8089',
+  // One hub for both, so nc users and browsers share rooms (DESIGN §5, §6); the ws one serves the page.
+  'chat@tcp://127.0.0.1:8089?hub=default',
+  'chat@ws://127.0.0.1:8090/chat?hub=default',
 ];
 
 interface ServeFlags {
@@ -51,7 +53,24 @@ export function howToConnect(l: ListenerInfo): string {
   return `${ours}   or   ${FOREIGN_TOOL[l.address.transport](l.address)}`;
 }
 
-export function banner(listeners: readonly ListenerInfo[]): string {
+/** DESIGN §5: the page's address, for a chat ws/wss listener that serves one (`?page=off` does not). */
+export function pageUrl(l: ListenerInfo, spec: string | undefined): string | undefined {
+  const { transport, host, port } = l.address;
+  if (l.service !== 'chat' || (transport !== 'ws' && transport !== 'wss')) return undefined;
+  const query = spec?.indexOf('?') ?? -1;
+  if (
+    spec !== undefined &&
+    query !== -1 &&
+    new URLSearchParams(spec.slice(query + 1)).get('page') === 'off'
+  ) {
+    return undefined;
+  }
+  const scheme = transport === 'wss' ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** `specs[i]` is the spec `listeners[i]` was started from (serve() starts them in order). */
+export function banner(listeners: readonly ListenerInfo[], specs: readonly string[] = []): string {
   const width = (pick: (l: ListenerInfo) => string): number =>
     Math.max(...listeners.map((l) => pick(l).length));
   const ws = width((l) => l.service);
@@ -61,7 +80,10 @@ export function banner(listeners: readonly ListenerInfo[]): string {
     (l) =>
       `  ${l.service.padEnd(ws)}  ${l.url.padEnd(wu)}  ${`(${l.framing})`.padEnd(wf)}  try: ${howToConnect(l)}`,
   );
-  return `switchboard listening on:\n${rows.join('\n')}\nPress Ctrl-C to stop.\n`;
+  const pages = [
+    ...new Set(listeners.map((l, i) => pageUrl(l, specs[i])).filter((u) => u !== undefined)),
+  ].map((u) => `Web chat: open ${u} in a browser\n`);
+  return `switchboard listening on:\n${rows.join('\n')}\n${pages.join('')}Press Ctrl-C to stop.\n`;
 }
 
 /** Below this many descriptors, the start-up log says how few connections fit. */
@@ -174,7 +196,8 @@ Examples:
     .action(async (specs: string[], flags: ServeFlags) => {
       const logger = await cliLogger(flags.logLevel);
       watchDescriptors(logger);
-      const server = await serve(specs.length > 0 ? specs : DEFAULT_LISTENERS, {
+      const listeners = specs.length > 0 ? specs : DEFAULT_LISTENERS;
+      const server = await serve(listeners, {
         logger,
         ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
         ...(flags.idleTimeout !== undefined && { idleTimeoutMs: flags.idleTimeout }),
@@ -189,6 +212,6 @@ Examples:
         ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),
       }).catch(fail);
       handleSignals(server, logger);
-      process.stdout.write(banner(server.listeners));
+      process.stdout.write(banner(server.listeners, listeners));
     });
 }

@@ -4,6 +4,8 @@ import { foreignProtocolOfFirstBytes } from './foreign-protocol.js';
 import { Hub } from './hub.js';
 import { ChatListener } from './listener.js';
 import { chatOptionsFrom, type ChatOptions } from './options.js';
+import { offerPage } from '../transports/http-host.js';
+import { staticPageHandler } from '../web/static-files.js';
 
 /** `?hub=NAME`: 1–32 letters, digits, `_` or `-`. */
 const HUB_NAME = /^[A-Za-z0-9_-]{1,32}$/;
@@ -50,13 +52,21 @@ function releaseHub(name: string): void {
  * `chat`: a group-chat hub over line framing (DESIGN §6), usable from `nc`. Options come from the
  * listener URL (`?flood=0&history=50`, see ChatOptions). Each listener has its own hub, unless
  * listeners name one with `?hub=NAME`: then they share its rooms and nicks (TCP and Unix members
- * in one room), each listener keeping its own flood, queue and line limits.
+ * in one room), each listener keeping its own flood, queue and line limits. A `chat@ws://` listener
+ * also serves the web chat page at `/` of its HTTP port (src/web/), unless `?page=off`.
  */
 export function createChatService(params: ServiceParams): Service {
   const options = chatOptionsFrom(params);
   const name = params.take('hub');
   const hub = name === undefined ? new Hub(options) : acquireHub(name, options);
   const listener = new ChatListener(options);
+  // DESIGN §6: a chat@ws:// listener serves the web chat page at / of its port; ?page=off turns it off.
+  // (Offered for every chat listener; only the ws/wss transports take it up.)
+  const page = params.take('page') ?? 'on';
+  if (page !== 'on' && page !== 'off') {
+    throw new InvalidOptionError(`chat: page=${page} is not on or off; page=off serves no web page`);
+  }
+  if (page === 'on') offerPage(params, (webSocketPath) => staticPageHandler({ webSocketPath }));
   return {
     name: 'chat',
     defaultFraming: 'line',

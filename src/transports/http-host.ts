@@ -147,6 +147,25 @@ function pathOf(req: IncomingMessage): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** Makes a listener's page handler once the WebSocket path it serves is known. */
+export type PageFactory = (webSocketPath: string) => HttpRequestHandler;
+
+/**
+ * Pages a service offers for its listener (DESIGN §6: a `chat@ws://` listener serves the web chat
+ * page), keyed by the listener's parameter object, which `serve()` hands both to the service factory
+ * and to the transport: the service knows whether it wants a page, the ws transport knows the path.
+ * A WeakMap, so a listener that never binds leaves nothing behind.
+ */
+const offeredPages = new WeakMap<object, PageFactory>();
+
+export function offerPage(listenerParams: object, page: PageFactory): void {
+  offeredPages.set(listenerParams, page);
+}
+
+export function offeredPage(listenerParams: object): PageFactory | undefined {
+  return offeredPages.get(listenerParams);
+}
+
 /** Hosts with a fixed port, so that a second listener on HOST:PORT joins the first one's server. */
 const hosts = new Map<string, HttpHost>();
 

@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ConnectTimeoutError, WebSocketHandshakeError, connectError } from '../errors.js';
 import type { Connection } from './connection.js';
 import { formatEndpoint, formatHostPort, type Endpoint } from './endpoint.js';
-import { acquireHost, releaseHost, type HttpRoute } from './http-host.js';
+import { acquireHost, offeredPage, releaseHost, type HttpRoute } from './http-host.js';
 import { TLS_CONNECT_PARAMS, clientTlsOptions, serverTlsOptions, tlsConnectError } from './tls-options.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -86,6 +86,8 @@ function listenWs(
       ? `${params.take('cert') ?? defaults.tlsCert}|${params.take('key') ?? defaults.tlsKey}`
       : '';
   const options = wsOptions(params);
+  // DESIGN §6: the page a service offers for this listener (chat's web page), unless the caller hooks one.
+  const page = offeredPage(params)?.(endpoint.path);
   return {
     async listen(hooks: ListenHooks) {
       const wss = new WebSocketServer({
@@ -110,7 +112,7 @@ function listenWs(
             hooks.onConnection(connection);
           });
         },
-        onRequest: hooks.onHttpRequest,
+        onRequest: hooks.onHttpRequest ?? page,
       };
       const host = await acquireHost(name, endpoint.host, endpoint.port, tls, tlsIdentity, (peer, error) =>
         hooks.onRejected?.(peer, error),

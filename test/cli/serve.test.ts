@@ -8,7 +8,8 @@ import { portOf, runCli, startServe } from '../helpers/cli.js';
 describe('switchboard serve', () => {
   it('defaults to the listeners of DESIGN §5, loopback only', () => {
     expect([...DEFAULT_LISTENERS].sort()).toEqual([
-      'chat@tcp://127.0.0.1:8089',
+      'chat@tcp://127.0.0.1:8089?hub=default',
+      'chat@ws://127.0.0.1:8090/chat?hub=default',
       'upper@tcp://127.0.0.1:8088',
       'upper@udp://127.0.0.1:8088',
     ]);
@@ -26,6 +27,13 @@ describe('switchboard serve', () => {
     expect(s.stdout()).toContain(`nc 127.0.0.1 ${portOf(s.urls[0]!)}`);
     expect(s.stdout()).toContain(`nc -u 127.0.0.1 ${portOf(s.urls[1]!)}`);
     expect(s.stdout()).toMatch(/time\s+tcp:\/\/127\.0\.0\.1:\d+\s+\(line\)/);
+  });
+
+  it('says where the web chat page is, for chat ws listeners without ?page=off', async () => {
+    const s = await startServe(['chat@ws://127.0.0.1:0/chat', 'chat@ws://127.0.0.1:0/quiet?page=off']);
+    expect(s.urls).toHaveLength(2);
+    expect(s.stdout()).toContain(`Web chat: open http://127.0.0.1:${new URL(s.urls[0]!).port}/ in a browser`);
+    expect(s.stdout()).not.toContain(`http://127.0.0.1:${new URL(s.urls[1]!).port}/`);
   });
 
   it('logs one structured line per connect and per close, with the peer and the reason', async () => {
