@@ -32,6 +32,8 @@ const ROOMS_LIST_LIMIT = 100;
 export interface HubStats extends StallStats {
   /** Lines held back because their sender was over the flood rate. */
   floodDelays: number;
+  /** Room lines queued for members (one per recipient: a line to 100 members counts 100). */
+  deliveries: number;
   /**
    * Members gone, by reason: `slow`, `foreign` and `quit` as the hub decided, otherwise the
    * session's CloseReason kind (`peer-closed`, `shutdown`, `idle`, `reset`, …).
@@ -62,10 +64,12 @@ export class Hub {
   /** The listener of a hub built for one listener (`new Hub(options)`, then `open(session)`). */
   private readonly ownListener: ChatListener;
   private readonly stalls = new PublisherStalls((m) => m.listener.options);
-  private readonly counts: { floodDelays: number; disconnects: Record<string, number> } = {
-    floodDelays: 0,
-    disconnects: { slow: 0, foreign: 0, quit: 0 },
-  };
+  private readonly counts: { floodDelays: number; deliveries: number; disconnects: Record<string, number> } =
+    {
+      floodDelays: 0,
+      deliveries: 0,
+      disconnects: { slow: 0, foreign: 0, quit: 0 },
+    };
 
   /** `options.history` and `options.announceLimit` are the hub's; the rest are per listener. */
   constructor(readonly options: ChatOptions) {
@@ -392,6 +396,8 @@ export class Hub {
    * member is touched, except the sender, whose run of the batch skips its own line.
    */
   private broadcast(room: Room, line: string, from?: Member): void {
+    // DESIGN §9: one add per line, not per member; the sender does not get its own line back.
+    this.counts.deliveries += room.members.size - (from !== undefined && from.room === room ? 1 : 0);
     for (const codec of room.codecs.keys()) {
       const batch = room.openBatch(codec);
       if (from !== undefined && from.room === room && from.session.codec === codec) {

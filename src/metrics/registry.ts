@@ -228,6 +228,12 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     [],
     chatSum((h) => h.floodDelays),
   );
+  counter(
+    'switchboard_chat_deliveries_total',
+    'Room lines (messages, join and leave notices) queued for members, one per recipient',
+    [],
+    chatSum((h) => h.deliveries),
+  );
   gauge(
     'switchboard_chat_max_member_queue_bytes',
     'The most any chat member socket holds unsent now (disconnected past maxQueue)',

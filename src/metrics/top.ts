@@ -194,7 +194,7 @@ export function formatTop(url: string, cur: TopSample, prev?: TopSample): string
   if (v.chat !== undefined) {
     const c = v.chat;
     out.push(
-      `chat: members ${c.members}  rooms ${c.rooms}  stalls ${c.stalls} (${(c.stalled_ms / 1000).toFixed(1)} s)  ` +
+      `chat: members ${c.members}  rooms ${c.rooms}  deliveries/s ${rate(prev?.varz.chat?.deliveries, c.deliveries, seconds)}  stalls ${c.stalls} (${(c.stalled_ms / 1000).toFixed(1)} s)  ` +
         `flood delays ${c.flood_delays}  max member queue ${bytes(c.max_member_queue_bytes)}`,
     );
     out.push(`chat disconnects: ${reasons(c.disconnects)}`);

@@ -31,6 +31,8 @@ export interface VarzChat {
   readonly longest_stall_ms: number;
   readonly over_budget: number;
   readonly flood_delays: number;
+  /** Room lines queued for members, one per recipient. */
+  readonly deliveries: number;
   readonly max_member_queue_bytes: number;
 }
 
@@ -126,6 +128,7 @@ function chatSummary(stats: ServerStats): VarzChat | undefined {
     longest_stall_ms: Math.max(...hubs.map((h) => h.longestStallMs)),
     over_budget: sum((h) => h.overBudget),
     flood_delays: sum((h) => h.floodDelays),
+    deliveries: sum((h) => h.deliveries),
     max_member_queue_bytes: Math.max(...hubs.map((h) => h.maxMemberQueueBytes)),
   };
 }

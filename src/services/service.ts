@@ -117,6 +117,8 @@ export interface ServiceStats {
   readonly overBudget: number;
   /** Lines held back because their sender was over the flood rate. */
   readonly floodDelays: number;
+  /** Room lines queued for members, one per recipient. */
+  readonly deliveries: number;
   /** The most any member's socket holds unsent now. */
   readonly maxMemberQueueBytes: number;
 }

@@ -68,6 +68,10 @@ describe('/metrics after real traffic', () => {
     const bob = await lineClient(port);
     await alice.expect(/^\* welcome/);
     await bob.expect(/^\* welcome/);
+    const before = (await Scrape.of(base)).value('switchboard_chat_deliveries_total')!;
+    bob.send('hi all');
+    await alice.expect(/^<guest-\d+> hi all$/);
+    expect((await Scrape.of(base)).value('switchboard_chat_deliveries_total')).toBe(before + 1);
     alice.send('/join ops');
     await alice.expect(/^\* you joined ops|joined ops/);
 
