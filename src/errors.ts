@@ -36,6 +36,7 @@ export const ErrorCode = {
   WEBSOCKET_CLOSED: 'WEBSOCKET_CLOSED',
   PATH_NOT_FOUND: 'PATH_NOT_FOUND',
   OUT_OF_DESCRIPTORS: 'OUT_OF_DESCRIPTORS',
+  METRICS_UNREACHABLE: 'METRICS_UNREACHABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -381,6 +382,30 @@ export class WebSocketClosedError extends SwitchboardError {
       ErrorCode.WEBSOCKET_CLOSED,
       `${peer}: closed with WebSocket code ${closeCode}${reason === '' ? '' : ` (${reason})`}`,
       { peer },
+    );
+  }
+}
+
+/** `--metrics` / `top` URL that is not `http://HOST:PORT` (usage, exit 2). */
+export class MetricsUrlError extends SwitchboardError {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
+    super(
+      ErrorCode.INVALID_ENDPOINT,
+      `invalid metrics URL '${input}': ${reason}; expected http://HOST:PORT, e.g. http://127.0.0.1:9464`,
+    );
+  }
+}
+
+/** `switchboard top` could not read the metrics endpoint (not running, wrong port, not switchboard). */
+export class MetricsUnreachableError extends SwitchboardError {
+  constructor(url: string, detail: string, cause?: unknown) {
+    super(
+      ErrorCode.METRICS_UNREACHABLE,
+      `cannot read metrics at ${url}: ${detail}; is the server running with --metrics ${url}?`,
+      { cause, peer: url },
     );
   }
 }

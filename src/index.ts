@@ -1,6 +1,17 @@
 /** switchboard's public API: servers, clients, codecs and their types. */
 export { serve, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server/serve.js';
-export type { Server, ServeOptions, ListenerSpec, ListenerInfo } from './server/serve.js';
+export type {
+  Server,
+  ServeOptions,
+  ListenerSpec,
+  ListenerInfo,
+  ListenerStats,
+  ServerStats,
+  MetricsAddress,
+} from './server/serve.js';
+// The metrics endpoint itself is started by serve({ metrics }), which loads prom-client only then.
+export type { Varz, VarzListener, VarzChat } from './metrics/varz.js';
+export type { Health } from './metrics/health.js';
 export { BUILTIN_SERVICES } from './server/service-registry.js';
 
 export { createCodec, isFramingName } from './framing/registry.js';
@@ -23,6 +34,7 @@ export type {
   ServiceParams,
   Session,
   SessionFraming,
+  ServiceStats,
   TransportName,
 } from './services/service.js';
 

@@ -6,6 +6,7 @@ import { chatCommand } from './chat.js';
 import { connectCommand } from './connect.js';
 import { ExitCode, fail } from './exit-codes.js';
 import { serveCommand } from './serve.js';
+import { topCommand } from './top.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -18,6 +19,7 @@ program.addCommand(serveCommand());
 program.addCommand(connectCommand());
 program.addCommand(chatCommand());
 program.addCommand(benchCommand());
+program.addCommand(topCommand());
 // Further commands register here, one line each.
 
 /** DESIGN §5: bad usage exits 2 (commander's own default is 1). */

@@ -29,6 +29,7 @@ interface ServeFlags {
   messageTimeout?: number;
   maxPerAddress?: number;
   memoryBudget?: number;
+  metrics?: string;
 }
 
 /** What each transport's foreign tool is, given the listener's bound address. */
@@ -175,6 +176,10 @@ export function serveCommand(): Command {
       'close a TLS connection whose handshake is not done within this (default 10000)',
       wholeNumber(1),
     )
+    .option(
+      '--metrics <url>',
+      'serve /metrics (Prometheus), /healthz and /varz at http://HOST:PORT (e.g. http://127.0.0.1:9464)',
+    )
     .addHelpText(
       'after',
       `
@@ -210,8 +215,13 @@ Examples:
         ...(flags.tlsCert !== undefined && { tlsCert: flags.tlsCert }),
         ...(flags.tlsKey !== undefined && { tlsKey: flags.tlsKey }),
         ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),
+        ...(flags.metrics !== undefined && { metrics: flags.metrics }),
       }).catch(fail);
       handleSignals(server, logger);
       process.stdout.write(banner(server.listeners, listeners));
+      if (server.metrics !== undefined) {
+        const m = server.metrics.url;
+        process.stdout.write(`metrics: ${m}/metrics  ${m}/healthz  ${m}/varz   try: switchboard top ${m}\n`);
+      }
     });
 }

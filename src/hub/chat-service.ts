@@ -81,5 +81,13 @@ export function createChatService(params: ServiceParams): Service {
       hub.shutdown(listener);
       if (first && name !== undefined) releaseHub(name);
     },
+    stats: () => ({
+      source: hub,
+      service: 'chat',
+      members: hub.memberCount,
+      rooms: hub.roomCount,
+      maxMemberQueueBytes: hub.maxMemberQueueBytes,
+      ...hub.stats,
+    }),
   };
 }

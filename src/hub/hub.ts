@@ -32,8 +32,13 @@ const ROOMS_LIST_LIMIT = 100;
 export interface HubStats extends StallStats {
   /** Lines held back because their sender was over the flood rate. */
   floodDelays: number;
-  /** Members disconnected, by reason kind. */
-  disconnects: { slow: number; foreign: number };
+  /** Room lines queued for members (one per recipient: a line to 100 members counts 100). */
+  deliveries: number;
+  /**
+   * Members gone, by reason: `slow`, `foreign` and `quit` as the hub decided, otherwise the
+   * session's CloseReason kind (`peer-closed`, `shutdown`, `idle`, `reset`, …).
+   */
+  disconnects: Record<string, number>;
 }
 
 /**
@@ -59,7 +64,12 @@ export class Hub {
   /** The listener of a hub built for one listener (`new Hub(options)`, then `open(session)`). */
   private readonly ownListener: ChatListener;
   private readonly stalls = new PublisherStalls((m) => m.listener.options);
-  private readonly counts = { floodDelays: 0, disconnects: { slow: 0, foreign: 0 } };
+  private readonly counts: { floodDelays: number; deliveries: number; disconnects: Record<string, number> } =
+    {
+      floodDelays: 0,
+      deliveries: 0,
+      disconnects: { slow: 0, foreign: 0, quit: 0 },
+    };
 
   /** `options.history` and `options.announceLimit` are the hub's; the rest are per listener. */
   constructor(readonly options: ChatOptions) {
@@ -73,6 +83,18 @@ export class Hub {
 
   get stats(): HubStats {
     return { ...this.stalls.stats, ...this.counts, disconnects: { ...this.counts.disconnects } };
+  }
+
+  /** Rooms that exist now, the lobby included. */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /** The most any member's socket holds unsent now, in bytes: how close the slowest is to its cap. */
+  get maxMemberQueueBytes(): number {
+    let max = 0;
+    for (const session of this.members.keys()) max = Math.max(max, session.bufferedBytes);
+    return max;
   }
 
   // ---- lifecycle, called by the chat service ------------------------------------------------
@@ -122,14 +144,16 @@ export class Hub {
 
   /** The first bytes of a session are another protocol's (see foreign-protocol.ts). */
   refuseForeign(member: Member, what: string): void {
-    this.counts.disconnects.foreign++;
+    this.counts.disconnects.foreign!++;
     this.remove(member, `not a chat client (${what})`, false);
     member.session.destroy(`not a chat client: ${what} on a chat port`);
   }
 
   close(session: Session, reason: CloseReason): void {
     const member = this.members.get(session);
-    if (member !== undefined) this.remove(member, reason.detail);
+    if (member === undefined) return; // already gone: slow, foreign or quit, counted then
+    this.counts.disconnects[reason.kind] = (this.counts.disconnects[reason.kind] ?? 0) + 1;
+    this.remove(member, reason.detail);
   }
 
   /** The member's socket has emptied its outbound buffer: whoever it held back may go on. */
@@ -246,6 +270,7 @@ export class Hub {
 
   quit(member: Member, reason: string): void {
     const why = reason === '' ? 'quit' : `quit: ${reason}`;
+    this.counts.disconnects.quit!++;
     this.notice(member, 'bye');
     this.write(member);
     // Leave now, not when the socket closes: OpenBSD nc holds its side open until stdin ends.
@@ -371,6 +396,8 @@ export class Hub {
    * member is touched, except the sender, whose run of the batch skips its own line.
    */
   private broadcast(room: Room, line: string, from?: Member): void {
+    // DESIGN §9: one add per line, not per member; the sender does not get its own line back.
+    this.counts.deliveries += room.members.size - (from !== undefined && from.room === room ? 1 : 0);
     for (const codec of room.codecs.keys()) {
       const batch = room.openBatch(codec);
       if (from !== undefined && from.room === room && from.session.codec === codec) {
@@ -475,7 +502,7 @@ export class Hub {
     member.dropping = true;
     const { maxQueueBytes } = member.listener.options;
     const why = `too slow (${member.session.bufferedBytes} bytes queued, limit ${maxQueueBytes})`;
-    this.counts.disconnects.slow++;
+    this.counts.disconnects.slow!++;
     // Leave now, not when the socket finally closes: a frozen peer may take the whole linger.
     this.remove(member, why);
     member.session.close(notice(`disconnected: ${why}`), why);

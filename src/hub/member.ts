@@ -85,8 +85,10 @@ export class Member {
       if (Buffer.isBuffer(item)) {
         frames.push(item);
       } else {
-        frames.push(item.batch.view(item.from, item.to));
-        this.written.push(item.batch);
+        const batch = item.batch;
+        if (batch.joinable) frames.push(batch.view(item.from, item.to));
+        else for (let i = item.from; i < item.to; i++) frames.push(batch.frames[i]!);
+        this.written.push(batch);
       }
     }
     this.outbox = [];

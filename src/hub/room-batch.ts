@@ -16,7 +16,16 @@ export class RoomBatch {
   /** joined[i] starts at offsets[i]; offsets[frames.length] is its end. */
   private offsets: number[] = [];
 
-  constructor(readonly codec: Codec) {}
+  /**
+   * Whether the frames may be joined into one buffer. A stream's bytes carry their own framing;
+   * a message transport (WebSocket) sends each buffer as one message, so its lines stay apart
+   * (DESIGN §6: one line per text message).
+   */
+  readonly joinable: boolean;
+
+  constructor(readonly codec: Codec) {
+    this.joinable = codec.name !== 'message';
+  }
 
   get length(): number {
     return this.frames.length;

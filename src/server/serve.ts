@@ -1,6 +1,7 @@
 import { totalmem } from 'node:os';
 import {
   InvalidOptionError,
+  TlsHandshakeError,
   TooManyConnectionsError,
   TooManyFromAddressError,
   UnsupportedError,
@@ -10,9 +11,11 @@ import { createCodec } from '../framing/registry.js';
 import { silentLogger, type Logger } from '../log.js';
 import {
   serviceFromHandler,
+  type CloseReason,
   type MessageHandler,
   type Service,
   type ServiceFactory,
+  type ServiceStats,
   type SessionFraming,
 } from '../services/service.js';
 import { ConnectionSession, type SessionLimits } from '../session/connection-session.js';
@@ -75,6 +78,63 @@ export interface ServeOptions extends FramingOptions, TransportServeOptions {
   memoryBudgetBytes?: number;
   /** Services to know by name besides the built-in ones. */
   services?: Readonly<Record<string, ServiceFactory>>;
+  /**
+   * Serve `/metrics`, `/healthz` and `/varz` at this `http://HOST:PORT` (DESIGN §9); port 0 picks
+   * one, reported as `server.metrics`. prom-client is loaded only when this is given.
+   * @default none
+   */
+  metrics?: string;
+}
+
+/** Where the metrics endpoint listens, port 0 resolved. */
+export interface MetricsAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `http://127.0.0.1:9464`: `/metrics`, `/healthz` and `/varz` are under it. */
+  readonly url: string;
+}
+
+/**
+ * One listener's counters (DESIGN §9), read when asked: plain integers kept by the sessions and the
+ * listener, summed here, so the hot path pays an increment at most and nothing per scrape.
+ */
+export interface ListenerStats {
+  readonly service: string;
+  readonly transport: TransportName;
+  readonly url: string;
+  /** False once the listener has stopped accepting (closed, or the server shutting down). */
+  readonly up: boolean;
+  /** Open connections now (0 for udp: datagrams have no connections). */
+  readonly connections: number;
+  /** Connections accepted since start (refused ones not included). */
+  readonly connectionsTotal: number;
+  /** Messages decoded from peers (udp: datagrams received). */
+  readonly messagesIn: number;
+  /** Messages handed to connections: replies, and frames a service sent (udp: not counted). */
+  readonly messagesOut: number;
+  /** Bytes read from connections, framing included (udp: datagram payloads). */
+  readonly bytesIn: number;
+  /** Bytes written to connections (udp: not counted). */
+  readonly bytesOut: number;
+  /** Closed connections, by CloseReason kind. */
+  readonly closes: Readonly<Partial<Record<CloseReason['kind'], number>>>;
+  /** Connections turned away at maxConnections. */
+  readonly refusedFull: number;
+  /** Connections refused because the process ran out of file descriptors (tcp, tls). */
+  readonly refusedForDescriptors: number;
+  /** TLS handshakes that failed or timed out (tls, wss). */
+  readonly tlsHandshakeFailures: number;
+}
+
+/** What `Server.stats()` returns: every listener, and each service's own figures once. */
+export interface ServerStats {
+  /** When serve() started, ms since the epoch. */
+  readonly startedAt: number;
+  /** close() has been called. */
+  readonly closing: boolean;
+  readonly listeners: readonly ListenerStats[];
+  /** One entry per distinct source (listeners sharing a chat hub report it once). */
+  readonly services: readonly ServiceStats[];
 }
 
 /** A listener: `'upper@tcp://127.0.0.1:0'`, or a URL with a service given as a name, object or function. */
@@ -100,7 +160,60 @@ export interface ListenerInfo {
 interface RunningListener {
   readonly info: ListenerInfo;
   readonly service: Service;
+  readonly counters: ListenerCounters;
   readonly close: () => Promise<void>;
+}
+
+/** The counters behind ListenerStats; sessions keep their own and hand them over when they close. */
+class ListenerCounters {
+  readonly live = new Set<ConnectionSession>();
+  up = true;
+  connectionsTotal = 0;
+  refusedFull = 0;
+  tlsHandshakeFailures = 0;
+  /** Datagram listeners count here directly; connection listeners, for closed sessions. */
+  messagesIn = 0;
+  messagesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly closes: Partial<Record<CloseReason['kind'], number>> = {};
+  /** The transport's own count, read when asked. */
+  refusedForDescriptors: () => number = () => 0;
+
+  closed(session: ConnectionSession, reason: CloseReason): void {
+    this.live.delete(session);
+    this.messagesIn += session.messagesIn;
+    this.messagesOut += session.messagesOut;
+    this.bytesIn += session.bytesIn;
+    this.bytesOut += session.bytesOut;
+    this.closes[reason.kind] = (this.closes[reason.kind] ?? 0) + 1;
+  }
+
+  stats(info: ListenerInfo): ListenerStats {
+    let { messagesIn, messagesOut, bytesIn, bytesOut } = this;
+    for (const s of this.live) {
+      messagesIn += s.messagesIn;
+      messagesOut += s.messagesOut;
+      bytesIn += s.bytesIn;
+      bytesOut += s.bytesOut;
+    }
+    return {
+      service: info.service,
+      transport: info.transport,
+      url: info.url,
+      up: this.up,
+      connections: this.live.size,
+      connectionsTotal: this.connectionsTotal,
+      messagesIn,
+      messagesOut,
+      bytesIn,
+      bytesOut,
+      closes: { ...this.closes },
+      refusedFull: this.refusedFull,
+      refusedForDescriptors: this.refusedForDescriptors(),
+      tlsHandshakeFailures: this.tlsHandshakeFailures,
+    };
+  }
 }
 
 /** A running set of listeners, as `serve()` returns it. */
@@ -116,6 +229,16 @@ export interface Server extends AsyncDisposable {
   close(): Promise<void>;
   /** Resolves once close() has finished. */
   readonly closed: Promise<void>;
+  /** Counters per listener and per service, read now (DESIGN §9; what `/metrics` shows). */
+  stats(): ServerStats;
+  /** The metrics endpoint, when `options.metrics` was given. */
+  readonly metrics: MetricsAddress | undefined;
+}
+
+/** What serve() needs of a metrics endpoint: its address, and a close after the last connection. */
+interface AttachedEndpoint {
+  readonly address: MetricsAddress;
+  close(): Promise<void>;
 }
 
 /** The server behind the `Server` interface: what serve() and the listeners need, kept out of the API. */
@@ -127,6 +250,8 @@ class RunningServer implements Server {
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   /** Set while shutting down: called when the last session has gone. */
   private onDrained: (() => void) | undefined;
+  readonly startedAt = Date.now();
+  endpoint: AttachedEndpoint | undefined;
 
   private sweeper: NodeJS.Timeout | undefined;
   private sweepEveryMs = SWEEP_INTERVAL_MS;
@@ -187,6 +312,24 @@ class RunningServer implements Server {
     return this.sessions.size;
   }
 
+  get metrics(): MetricsAddress | undefined {
+    return this.endpoint?.address;
+  }
+
+  stats(): ServerStats {
+    const services = new Map<unknown, ServiceStats>();
+    for (const l of this.running) {
+      const s = l.service.stats?.();
+      if (s !== undefined && !services.has(s.source)) services.set(s.source, s);
+    }
+    return {
+      startedAt: this.startedAt,
+      closing: this.closing !== undefined,
+      listeners: this.running.map((l) => l.counters.stats(l.info)),
+      services: [...services.values()],
+    };
+  }
+
   untrack(session: ConnectionSession): void {
     this.sessions.delete(session);
     if (this.sessions.size === 0) this.onDrained?.();
@@ -202,6 +345,7 @@ class RunningServer implements Server {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.sweeper);
+    for (const l of this.running) l.counters.up = false;
     await Promise.all(this.running.map((l) => l.close()));
     const services = new Set(this.running.map((l) => l.service));
     await Promise.all(
@@ -215,6 +359,8 @@ class RunningServer implements Server {
     );
     for (const session of this.sessions) session.shutdown();
     await this.drain();
+    // Last, so /healthz says 503 (shutting down) to the load balancer while connections drain.
+    await this.endpoint?.close();
     this.resolveClosed();
   }
 
@@ -313,10 +459,12 @@ async function startConnectionListener(
   server.sweepAtLeastEvery(limits.messageTimeoutMs);
 
   let open = 0;
+  const counters = new ListenerCounters();
   /** Open connections per IP address, kept only when there is a per-address limit. */
   const perAddress = new Map<string, number>();
-  const onClosed = (session: ConnectionSession, address: string | undefined): void => {
+  const onClosed = (session: ConnectionSession, reason: CloseReason, address: string | undefined): void => {
     open--;
+    counters.closed(session, reason);
     if (address !== undefined) {
       const n = perAddress.get(address)! - 1;
       if (n === 0) perAddress.delete(address);
@@ -327,6 +475,7 @@ async function startConnectionListener(
   const onConnection = (connection: Connection): void => {
     const address = maxPerAddress > 0 ? connection.remoteAddress : undefined;
     if (open >= maxConnections) {
+      counters.refusedFull++;
       // The next client hears why in one line, then is closed (DESIGN §5, issue: max connections).
       return refuse(connection, new TooManyConnectionsError(connection.peer, maxConnections), codec, logger);
     }
@@ -339,17 +488,21 @@ async function startConnectionListener(
       );
     }
     open++;
+    counters.connectionsTotal++;
     if (address !== undefined) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-    const session = new ConnectionSession(connection, codec, service, logger, limits, (s) =>
-      onClosed(s, address),
+    const session = new ConnectionSession(connection, codec, service, logger, limits, (s, reason) =>
+      onClosed(s, reason, address),
     );
     server.sessions.add(session);
+    counters.live.add(session);
     session.open();
   };
   const onRejected = (peer: string, error: Error): void => {
+    if (error instanceof TlsHandshakeError) counters.tlsHandshakeFailures++;
     logger.warn({ peer, err: error }, `${peer}: ${error.message}`);
   };
   const listener = await prepared.listen({ onConnection, onRejected });
+  counters.refusedForDescriptors = () => listener.refusedForDescriptors ?? 0;
   const address = listener.address;
   return {
     info: {
@@ -361,6 +514,7 @@ async function startConnectionListener(
       address,
     },
     service,
+    counters,
     close: () => listener.close(),
   };
 }
@@ -409,9 +563,12 @@ async function startDatagramListener(
     );
   }
   params.assertAllTaken();
-  const listener: DatagramListener = await transport.bind(params.endpoint, (message, from, peer) =>
-    serveDatagram(service, listener.socket, message, from, peer, logger),
-  );
+  const counters = new ListenerCounters();
+  const listener: DatagramListener = await transport.bind(params.endpoint, (message, from, peer) => {
+    counters.messagesIn++;
+    counters.bytesIn += message.length;
+    serveDatagram(service, listener.socket, message, from, peer, logger);
+  });
   const address = listener.address;
   listener.socket.on('error', (err) => logger.error({ err }, `udp ${address.url}: ${err.message}`));
   return {
@@ -424,6 +581,7 @@ async function startDatagramListener(
       address,
     },
     service,
+    counters,
     close: () => listener.close(),
   };
 }
@@ -476,6 +634,13 @@ export async function serve(
         { service: running.info.service, url: running.info.url, framing: running.info.framing },
         'listening',
       );
+    }
+    if (options.metrics !== undefined) {
+      // Loaded on demand: the server layer never imports prom-client, and a server without
+      // metrics never loads it (DESIGN §9; the metrics module sits above the server).
+      const { startMetricsEndpoint } = await import('../metrics/http-endpoint.js');
+      server.endpoint = await startMetricsEndpoint(server, options.metrics);
+      logger.debug({ url: server.endpoint.address.url }, 'metrics listening');
     }
   } catch (err) {
     await server.close();

@@ -95,6 +95,34 @@ export interface Service {
   foreignProtocol?(firstBytes: Buffer): string | undefined;
   /** The server is shutting down: tell peers before their sessions are closed. */
   shutdown?(): void | Promise<void>;
+  /** Figures for the metrics, read at scrape time; counters the service keeps anyway. */
+  stats?(): ServiceStats;
+}
+
+/**
+ * A service's own figures for the metrics (DESIGN §9), read when scraped. Only the chat hub has
+ * any so far.
+ */
+export interface ServiceStats {
+  /** Whose figures these are: listeners sharing one hub return the same source, counted once. */
+  readonly source: object;
+  readonly service: 'chat';
+  readonly members: number;
+  readonly rooms: number;
+  /** Members gone, by reason (`slow`, `foreign`, `quit`, `shutdown`, `peer-closed`, …). */
+  readonly disconnects: Readonly<Record<string, number>>;
+  /** Times a sender was held back for a congested recipient, and for how long in total. */
+  readonly stalls: number;
+  readonly stalledMs: number;
+  readonly longestStallMs: number;
+  /** Congested writes that held nobody back: the recipient had stopped reading. */
+  readonly overBudget: number;
+  /** Lines held back because their sender was over the flood rate. */
+  readonly floodDelays: number;
+  /** Room lines queued for members, one per recipient. */
+  readonly deliveries: number;
+  /** The most any member's socket holds unsent now. */
+  readonly maxMemberQueueBytes: number;
 }
 
 /** Reads a listener's query parameters; the server reports any parameter nobody took. */

@@ -73,7 +73,10 @@ export class ConnectionSession implements Session, ConnectionHandler {
   private deferredError: unknown;
   private readonly openedAt = Date.now();
   private firstBytesSeen = false;
-  private messagesIn = 0;
+  /** Messages decoded from the peer and handed to the service (DESIGN §9: read by the metrics). */
+  messagesIn = 0;
+  /** Messages handed to the connection: replies, and each frame a service sent. */
+  messagesOut = 0;
   /** When the message being received began (performance.now()); 0 when none is under way. */
   private partialSince = 0;
 
@@ -117,17 +120,28 @@ export class ConnectionSession implements Session, ConnectionHandler {
     return this.connection.bufferedBytes;
   }
 
+  /** Bytes read from the connection so far (the transport's own count: no work per read). */
+  get bytesIn(): number {
+    return this.connection.bytesRead;
+  }
+
+  get bytesOut(): number {
+    return this.connection.bytesWritten;
+  }
+
   send(message: Buffer | string): boolean {
     return this.sendEncoded(this.codec.encode(toBuffer(message)));
   }
 
   sendEncoded(frame: Buffer): boolean {
     if (!this.connection.writable) return false;
+    this.messagesOut++;
     return this.write(frame);
   }
 
   sendFrames(frames: readonly Buffer[]): boolean {
     if (!this.connection.writable) return false;
+    this.messagesOut += frames.length;
     const ok = this.connection.writeAll(frames);
     if (!ok) this.hold(Hold.WRITE);
     return ok;
@@ -338,6 +352,7 @@ export class ConnectionSession implements Session, ConnectionHandler {
 
   private flushReplies(replies: Buffer[] | undefined): void {
     if (replies === undefined || !this.connection.writable) return;
+    this.messagesOut += replies.length;
     if (this.perMessage) {
       if (!this.connection.writeAll(replies)) this.hold(Hold.WRITE);
       return;
@@ -352,7 +367,10 @@ export class ConnectionSession implements Session, ConnectionHandler {
       (reply) => {
         this.holds &= ~Hold.REPLY;
         if (this.connection.destroyed) return;
-        if (reply != null && this.connection.writable) this.write(this.codec.encode(toBuffer(reply)));
+        if (reply != null && this.connection.writable) {
+          this.messagesOut++;
+          this.write(this.codec.encode(toBuffer(reply)));
+        }
         const rest = this.backlog.length === 0 ? messages : messages.slice(next).concat(this.backlog);
         const from = this.backlog.length === 0 ? next : 0;
         this.backlog = [];

@@ -9,6 +9,12 @@ import type { TransportName } from './transport.js';
 const NORMAL_CLOSES = new Set([1000, 1001, 1005]);
 
 /**
+ * Server-side WebSocket closes by code, for the process (DESIGN §9, read by the metrics): the code
+ * the close frame carried, 1005 when it had none, 1006 when the connection was lost without one.
+ */
+export const wsServerCloseCodes = new Map<number, number>();
+
+/**
  * The socket under a WebSocket: ws keeps it in `_socket` (documented in its README as the way to
  * reach the raw socket). We need it for backpressure — the bytes the kernel has not taken — and
  * for 'drain', 'finish' and the idle timer, as for a TCP connection (DESIGN §7).
@@ -79,6 +85,7 @@ export class WsConnection implements Connection {
       handler.onError({ kind: protocol ? 'protocol' : 'error', detail: err.message, error: err });
     });
     ws.on('close', (code: number, reason: Buffer) => {
+      if (this.isServer) wsServerCloseCodes.set(code, (wsServerCloseCodes.get(code) ?? 0) + 1);
       if (!this.failed && !NORMAL_CLOSES.has(code)) {
         const text = reason.toString('utf8');
         handler.onError(

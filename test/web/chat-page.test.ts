@@ -224,27 +224,19 @@ describe('web chat page in Chromium', () => {
     expect((await scroll()).gap).toBeLessThan(50);
   }, 30_000);
 
-  // KNOWN BUG, outside this branch's files: the hub joins a room's lines of one event-loop turn into
-  // one Buffer per codec (src/hub/room-batch.ts view(), taken by src/hub/member.ts takeOutbox) and a
-  // WebSocket member gets that view as ONE message: two lines from nc in one turn reach the page as
-  // `<a> one<a> two`, against DESIGN §6 (one line per text message). The fix is in member.ts: for a
-  // codec with preservesBoundaries, push each frame of the batch rather than one view. it.fails keeps
-  // the suite green and turns red once the hub is fixed: then make this a plain it().
-  it.fails(
-    'a burst of nc lines reaches the page one line per WebSocket message',
-    async () => {
-      const { tcpPort, pageUrl } = await sharedHub('burst');
-      const p = await openChatPage(browser, pageUrl);
-      onTestFinished(() => p.page.context().close());
-      const nc = await lineClient(tcpPort);
-      await nc.expect(/^\* welcome/);
-      nc.socket.write('one\ntwo\nthree\n');
-      await expect
-        .poll(() => logTexts(p.page), { timeout: 3000 })
-        .toEqual(expect.arrayContaining([expect.stringMatching(/one$/), expect.stringMatching(/two$/)]));
-    },
-    20_000,
-  );
+  // DESIGN §6: the hub joins a room's lines of one turn into one buffer for byte streams; a
+  // WebSocket member must still get one message per line (room-batch.ts `joinable`).
+  it('a burst of nc lines reaches the page one line per WebSocket message', async () => {
+    const { tcpPort, pageUrl } = await sharedHub('burst');
+    const p = await openChatPage(browser, pageUrl);
+    onTestFinished(() => p.page.context().close());
+    const nc = await lineClient(tcpPort);
+    await nc.expect(/^\* welcome/);
+    nc.socket.write('one\ntwo\nthree\n');
+    await expect
+      .poll(() => logTexts(p.page), { timeout: 3000 })
+      .toEqual(expect.arrayContaining([expect.stringMatching(/one$/), expect.stringMatching(/two$/)]));
+  }, 20_000);
 
   it('reconnects after the server restarts on the same port, with the same nick', async () => {
     const specs = (port: number): string[] => [`chat@ws://127.0.0.1:${port}/chat?hub=restart`];
