@@ -18,6 +18,8 @@ export class LengthPrefixedDecoder implements Decoder {
   private readonly queue = new ChunkQueue();
   /** Body length still to read; -1 while reading the header. */
   private need = -1;
+  /** Decoder.framedChunk: the last chunk was whole frames, and nothing else. */
+  framedChunk = false;
 
   constructor(
     private readonly order: ByteOrder,
@@ -40,9 +42,11 @@ export class LengthPrefixedDecoder implements Decoder {
 
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
+    this.framedChunk = false;
     if (chunk.length === 0) return out;
     let at = 0;
-    if (this.queue.length > 0 || this.need >= 0) {
+    const carried = this.queue.length > 0 || this.need >= 0;
+    if (carried) {
       // A small read goes into the queue whole (a cheap copy), frames are taken from there.
       if (chunk.length < COALESCE_BELOW) {
         this.queue.append(chunk);
@@ -58,6 +62,7 @@ export class LengthPrefixedDecoder implements Decoder {
       const rest = chunk.length - at;
       if (rest < HEADER) {
         if (rest > 0) this.queue.append(chunk.subarray(at));
+        else this.framedChunk = !carried && out.length > 0;
         return out;
       }
       const length = this.order === 'be' ? chunk.readUInt32BE(at) : chunk.readUInt32LE(at);
