@@ -58,6 +58,10 @@ export class LengthPrefixedDecoder implements Decoder {
       if (at < 0) return out;
     }
     // Frames wholly inside the read are views: the common case (whole requests per read) never copies.
+    // Made with Buffer.from(arrayBuffer, offset, length), the same view as subarray() without its
+    // species lookup and argument adjustment (Node 20: ~35% cheaper per view, one per message).
+    const memory = chunk.buffer;
+    const base = chunk.byteOffset + HEADER;
     for (;;) {
       const rest = chunk.length - at;
       if (rest < HEADER) {
@@ -73,7 +77,7 @@ export class LengthPrefixedDecoder implements Decoder {
         if (rest > HEADER) this.queue.append(chunk.subarray(at + HEADER));
         return out;
       }
-      out.push(length === 0 ? EMPTY : chunk.subarray(at + HEADER, at + HEADER + length));
+      out.push(length === 0 ? EMPTY : Buffer.from(memory, base + at, length));
       at += HEADER + length;
     }
   }
