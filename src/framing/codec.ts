@@ -43,6 +43,15 @@ export interface Decoder {
   end(): Buffer[];
   /** Bytes held for a message not yet complete. */
   readonly pendingBytes: number;
+  /**
+   * Whether the chunk of the last push() was exactly the frames of the messages it returned, each
+   * message a view of its frame's body: nothing carried over from an earlier chunk, nothing left
+   * for a later one. The chunk is then, byte for byte, `encodeAll()` of those messages, and stays
+   * so while they are changed only in place (a frame's header depends on its body's length alone):
+   * replies that are their own requests can be written back as the chunk itself. Left out by a
+   * framing whose encoding is not that simple (`line` turns `\r\n` into `\n`).
+   */
+  readonly framedChunk?: boolean;
 }
 
 export interface Codec {

@@ -212,7 +212,8 @@ export class ConnectionSession implements Session, ConnectionHandler {
       for (const m of messages) this.backlog.push(m);
       return;
     }
-    this.handle(messages, 0);
+    // A chunk of whole frames may go back out as it is, if every reply is its request (see handle).
+    this.handle(messages, 0, this.decoder.framedChunk === true ? chunk : undefined);
   }
 
   /** Bytes this connection holds in memory: a partial message in, and output not yet sent. */
@@ -319,39 +320,60 @@ export class ConnectionSession implements Session, ConnectionHandler {
 
   // The core.
 
-  /** Run the service over messages[start..]; gathers the synchronous replies into one write. */
-  private handle(messages: Buffer[], start: number): void {
+  /**
+   * Run the service over messages[start..]; gathers the synchronous replies into one write. When
+   * `framed` is given, messages are all of it (Decoder.framedChunk) and start is 0.
+   */
+  private handle(messages: Buffer[], start: number, framed?: Buffer): void {
     // Replies are kept unencoded and framed together at the end (codec.encodeAll): one allocation
     // and one copy per reply instead of an encode() and a Buffer.concat() each (profile: 100x16).
+    // While every reply is its own message (a service that answers in place, as upper does, or an
+    // echo), none is collected: `same` counts them, and the list is made only if one differs.
     let replies: Buffer[] | undefined;
+    let same = 0;
     for (let i = start; i < messages.length; i++) {
       if (this.connection.destroyed) return;
       this.messagesIn++;
+      const message = messages[i]!;
       let reply: Reply | Promise<Reply>;
       try {
-        reply = this.service.onMessage(messages[i]!, this);
+        reply = this.service.onMessage(message, this);
       } catch (err) {
-        this.flushReplies(replies);
+        this.flushReplies(replies ?? messages.slice(start, start + same));
         this.serviceFailed(err);
         return;
       }
       if (isPromise(reply)) {
-        this.flushReplies(replies);
+        this.flushReplies(replies ?? messages.slice(start, start + same));
         this.awaitReply(reply, messages, i + 1);
         return;
       }
-      if (reply == null) continue;
-      (replies ??= []).push(toBuffer(reply));
+      if (replies === undefined) {
+        if (reply === message) {
+          same++;
+          continue;
+        }
+        replies = messages.slice(start, start + same);
+      }
+      if (reply != null) replies.push(toBuffer(reply));
     }
-    this.flushReplies(replies);
+    if (replies !== undefined) this.flushReplies(replies);
+    else if (same > 0) {
+      // DESIGN §3: a frame's header is its body's length, and replies changed in place keep it; so
+      // a chunk that was exactly these frames is already the encoding of their replies (no copy).
+      if (framed !== undefined && !this.perMessage && this.connection.writable) {
+        this.messagesOut += same;
+        this.write(framed);
+      } else this.flushReplies(messages.slice(start, start + same));
+    }
     if (this.phase === Phase.INPUT_ENDED) {
       // After the services' own end of turn: the chat hub writes what it queued once per tick.
       setImmediate(() => this.endGracefully(undefined, CLOSE_NORMAL));
     }
   }
 
-  private flushReplies(replies: Buffer[] | undefined): void {
-    if (replies === undefined || !this.connection.writable) return;
+  private flushReplies(replies: Buffer[]): void {
+    if (replies.length === 0 || !this.connection.writable) return;
     this.messagesOut += replies.length;
     if (this.perMessage) {
       if (!this.connection.writeAll(replies)) this.hold(Hold.WRITE);

@@ -47,6 +47,27 @@ describe.each(['len32be', 'len32le'])('%s decodes any messages under any cut of 
     );
   });
 
+  it('framedChunk: a chunk reported as whole frames is encodeAll() of what it decoded to', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyBytes, { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (messages, points) => {
+          const wire = Buffer.concat(messages.map((m) => codec.encode(m)));
+          const decoder = codec.createDecoder();
+          for (const chunk of cut(wire, points)) {
+            const decoded = decoder.push(Buffer.from(chunk));
+            if (decoder.framedChunk === true) expect(codec.encodeAll(decoded)).toEqual(chunk);
+          }
+          // Uncut, the whole encoding is whole frames (when there is at least one).
+          const whole = codec.createDecoder();
+          whole.push(Buffer.from(wire));
+          expect(whole.framedChunk).toBe(messages.length > 0);
+        },
+      ),
+    );
+  });
+
   it('byte by byte', () => {
     fc.assert(
       fc.property(fc.array(anyBytes, { maxLength: 8 }), (messages) => {

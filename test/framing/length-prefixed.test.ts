@@ -99,4 +99,31 @@ describe('len32be / len32le', () => {
     inBody.push(Buffer.concat([header(10), Buffer.from('abc')]));
     expect(() => inBody.end()).toThrow(/stream ended after 3 of 10 frame bytes/);
   });
+
+  it('report framedChunk only for a chunk that is exactly whole frames (then it is their encoding)', () => {
+    const codec = lengthPrefixedCodec('be', 8);
+    const d = codec.createDecoder();
+    const whole = codec.encodeAll([Buffer.from('ab'), Buffer.alloc(0), Buffer.from('cde')]);
+    const messages = d.push(whole);
+    expect(d.framedChunk).toBe(true);
+    expect(codec.encodeAll(messages)).toEqual(whole);
+    // Changed in place, the messages are still what the chunk encodes.
+    messages[0]!.fill(0x41);
+    expect(codec.encodeAll(messages)).toEqual(whole);
+
+    d.push(whole.subarray(0, 1)); // a header split 1 + 3
+    expect(d.framedChunk).toBe(false);
+    d.push(whole.subarray(1));
+    expect(d.framedChunk).toBe(false); // it began with the rest of a header
+    d.push(whole.subarray(0, whole.length - 1)); // it ends inside a frame
+    expect(d.framedChunk).toBe(false);
+    d.push(whole.subarray(whole.length - 1));
+    expect(d.framedChunk).toBe(false);
+    d.push(Buffer.alloc(0));
+    expect(d.framedChunk).toBe(false);
+    d.push(header(0)); // one empty frame is whole frames too
+    expect(d.framedChunk).toBe(true);
+    expect(() => d.push(Buffer.concat([header(1), Buffer.from('x'), header(9)]))).toThrow(FrameTooLargeError);
+    expect(d.framedChunk).toBe(false);
+  });
 });

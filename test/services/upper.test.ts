@@ -54,3 +54,42 @@ describe('upper service on large messages (the native ASCII path)', () => {
     expect(service.onMessage(Buffer.from(bytes), session('raw'))).toEqual(upperAsciiBytes(bytes));
   });
 });
+
+describe('upper service on short messages (four bytes at a time, in place)', () => {
+  const service = upperService();
+  const session = (framing: string) => ({ framing }) as unknown as Parameters<typeof service.onMessage>[1];
+
+  it('any bytes at any offset of a shared buffer: the pure functions result, neighbours untouched', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 255 }),
+        fc.nat(7),
+        fc.constantFrom('len32be', 'raw'),
+        (bytes, offset, framing) => {
+          // Words are read from the whole buffer: the bytes around the message must not change.
+          const memory = Buffer.alloc(offset + bytes.length + 7, 0x61);
+          const message = memory.subarray(offset, offset + bytes.length);
+          message.set(bytes);
+          const reply = service.onMessage(message, session(framing)) as Buffer;
+          const pure =
+            framing === 'raw' ? upperAsciiBytes(Buffer.from(bytes)) : upperText(Buffer.from(bytes));
+          expect(reply).toEqual(pure);
+          expect(memory.subarray(0, offset).every((b) => b === 0x61)).toBe(true);
+          expect(memory.subarray(offset + bytes.length).every((b) => b === 0x61)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('letters next to bytes >= 0x80 and the edges of the ranges (` a z { @ A Z [)', () => {
+    const edges = Buffer.from([0x60, 0x61, 0x7a, 0x7b, 0x40, 0x41, 0x5a, 0x5b, 0xff, 0x61, 0xe1, 0x60]);
+    const message = Buffer.concat([edges, edges, edges]);
+    expect(service.onMessage(Buffer.from(message), session('raw'))).toEqual(upperAsciiBytes(message));
+    expect(service.onMessage(Buffer.from(message), session('len32be'))).toEqual(upperText(message));
+    const text = Buffer.from('abcdefgh straße abcdefgh');
+    expect((service.onMessage(text, session('len32be')) as Buffer).toString()).toBe(
+      'ABCDEFGH STRASSE ABCDEFGH',
+    );
+  });
+});
