@@ -1,20 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { liveBytes } from '../helpers/live-memory.js';
 import { MAX_ACCUMULATION } from '../../src/framing/chunk-queue.js';
 import { LengthPrefixedDecoder } from '../../src/framing/length-prefixed.js';
 import { LineDecoder } from '../../src/framing/line.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Heap and buffer memory still reachable after a full collection. */
-function liveBytes(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 /** A 1-byte read as a socket delivers it: its own allocation, not a slice of a shared pool. */
 function read(byte: number): Buffer {

@@ -1,20 +1,8 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { liveBytes } from '../helpers/live-memory.js';
 import { frame, peer, startServer } from '../helpers/socket.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Heap and buffer memory still reachable after a full collection. */
-function liveBytes(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 async function open(port: number, count: number): Promise<Socket[]> {
   const sockets: Socket[] = [];
