@@ -1,6 +1,6 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { listenError } from '../errors.js';
-import { boundAddress, formatEndpoint, formatHostPort, type Endpoint } from './endpoint.js';
+import { boundAddress, formatHostPort, type Endpoint } from './endpoint.js';
 import { descriptors, releaseDescriptor } from './descriptors.js';
 import { openSocket } from './socket-connect.js';
 import { closeServer, listenServer } from './listen-server.js';
@@ -25,16 +25,32 @@ export function peerOf(socket: Socket): string {
 async function listenTcp(endpoint: Endpoint, hooks: ListenHooks): Promise<Listening> {
   // allowHalfOpen: a client that sends and half-closes (`nc -N`) still gets its replies (DESIGN §7).
   // Node sets SO_REUSEADDR on TCP listeners, so a restart on the same port works at once.
-  let label = formatEndpoint(endpoint);
+  const server = createServer({ allowHalfOpen: true, noDelay: true });
+  return listenIp(server, 'connection', 'tcp', endpoint, hooks);
+}
+
+/**
+ * Accept on `server` (its `event` brings each ready socket: 'connection' for tcp,
+ * 'secureConnection' for tls), admitting descriptors, then listen on `endpoint` and describe the
+ * bound listener. Shared by tcp and tls.
+ */
+export async function listenIp(
+  server: NetServer,
+  event: 'connection' | 'secureConnection',
+  transport: 'tcp' | 'tls',
+  endpoint: Endpoint,
+  hooks: ListenHooks,
+): Promise<Listening> {
+  let label = `${transport}://${formatHostPort(endpoint.host, endpoint.port)}`;
   let refused = 0;
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  server.on(event, (socket: Socket) => {
     // Issue 13, item 5: near the descriptor limit, refuse (counted, logged once) rather than let
     // the OS reset clients silently.
     if (!admit(socket, label)) {
       refused++;
       return;
     }
-    hooks.onConnection(new SocketConnection(socket, 'tcp', peerOf(socket)));
+    hooks.onConnection(new SocketConnection(socket, transport, peerOf(socket)));
   });
   try {
     await listenServer(server, { host: endpoint.host, port: endpoint.port });

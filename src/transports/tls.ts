@@ -1,10 +1,9 @@
 import { connect as tlsConnect, createServer, type TLSSocket } from 'node:tls';
-import { ConnectTimeoutError, TlsHandshakeError, listenError } from '../errors.js';
+import { ConnectTimeoutError, TlsHandshakeError } from '../errors.js';
 import type { Connection } from './connection.js';
-import { boundAddress, formatHostPort, type Endpoint } from './endpoint.js';
-import { closeServer, listenServer } from './listen-server.js';
+import { formatHostPort, type Endpoint } from './endpoint.js';
 import { SocketConnection } from './socket-connection.js';
-import { admit, listeningPort, peerOf } from './tcp.js';
+import { listenIp } from './tcp.js';
 import { TLS_CONNECT_PARAMS, clientTlsOptions, serverTlsOptions, tlsConnectError } from './tls-options.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -38,15 +37,7 @@ export const tlsTransport: ConnectionTransport = {
     return {
       async listen(hooks) {
         // allowHalfOpen as for TCP (DESIGN §7: a half-closed client still gets every reply).
-        let label = `tls://${formatHostPort(endpoint.host, endpoint.port)}`;
-        let refused = 0;
-        const server = createServer({ ...tlsOptions, allowHalfOpen: true, noDelay: true }, (socket) => {
-          if (!admit(socket, label)) {
-            refused++;
-            return;
-          }
-          hooks.onConnection(new SocketConnection(socket, 'tls', peerOf(socket)));
-        });
+        const server = createServer({ ...tlsOptions, allowHalfOpen: true, noDelay: true });
         // DESIGN §7: a failed or slow handshake (plain bytes, an HTTP request) costs only that
         // connection. Node reports a handshake timeout but leaves the socket open: close it.
         server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -54,20 +45,7 @@ export const tlsTransport: ConnectionTransport = {
           socket.destroy();
           hooks.onRejected?.(peer, new TlsHandshakeError(peer, describeClientError(err), err));
         });
-        try {
-          await listenServer(server, { host: endpoint.host, port: endpoint.port });
-        } catch (err) {
-          throw listenError(formatHostPort(endpoint.host, endpoint.port), err);
-        }
-        const address = boundAddress(endpoint, listeningPort(server, endpoint));
-        label = address.url;
-        return {
-          address,
-          close: closeServer(server),
-          get refusedForDescriptors() {
-            return refused;
-          },
-        };
+        return listenIp(server, 'secureConnection', 'tls', endpoint, hooks);
       },
     };
   },
