@@ -6,8 +6,9 @@ set -euo pipefail
 
 # command -> Debian package that provides it. python3 runs the interop clients written as socket
 # tutorials write them; nc (OpenBSD netcat) is the real foreign peer; script (util-linux) gives the
-# interactive client a real terminal; chromium runs the web chat page (test/web, driven by playwright-core).
-declare -A PACKAGE=([python3]=python3 [nc]=netcat-openbsd [script]=bsdutils [chromium]=chromium)
+# interactive client a real terminal; chromium runs the web chat page (test/web, driven by playwright-core);
+# redis-server is the backplane the scale-out tests start on a free port (test/backplane).
+declare -A PACKAGE=([python3]=python3 [nc]=netcat-openbsd [script]=bsdutils [chromium]=chromium [redis-server]=redis-server)
 
 missing_cmds=()
 missing_pkgs=()

@@ -37,6 +37,7 @@ export const ErrorCode = {
   PATH_NOT_FOUND: 'PATH_NOT_FOUND',
   OUT_OF_DESCRIPTORS: 'OUT_OF_DESCRIPTORS',
   METRICS_UNREACHABLE: 'METRICS_UNREACHABLE',
+  BACKPLANE_UNAVAILABLE: 'BACKPLANE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -428,4 +429,19 @@ export function connectError(address: string, err: unknown): Error {
   if (code === 'ECONNRESET' || code === 'EPIPE') return new ConnectionResetError(address, err);
   if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(address, err);
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * The backplane (Redis, the cluster primary) could not do what was asked in time: a line was not
+ * sequenced, so it was sent nowhere (DESIGN §8: never delivered to one node only).
+ */
+export class BackplaneUnavailableError extends SwitchboardError {
+  constructor(
+    /** `redis://127.0.0.1:6379`, or `the cluster primary`. */
+    readonly backplane: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(ErrorCode.BACKPLANE_UNAVAILABLE, `backplane ${backplane} unavailable: ${detail}`, { cause });
+  }
 }

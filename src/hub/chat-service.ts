@@ -16,6 +16,7 @@ const sharedHubs = new Map<string, { hub: Hub; listeners: number }>();
 /** The options a hub has as a whole; the others are each listener's own. */
 const HUB_WIDE = [
   ['history', 'history'],
+  ['recover', 'recover'],
   ['announceLimit', 'announce'],
 ] as const satisfies ReadonlyArray<readonly [keyof ChatOptions, string]>;
 

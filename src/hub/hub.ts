@@ -1,5 +1,16 @@
+import type {
+  BackplaneEvents,
+  HubBackplane,
+  NickOwner,
+  NodeMessage,
+  RoomLine,
+  SequencedLine,
+} from '../backplane/backplane.js';
+import { MemoryBackplane } from '../backplane/memory.js';
+import { RoomLog } from '../backplane/room-log.js';
 import type { Codec } from '../framing/codec.js';
 import type { CloseReason, Session } from '../services/service.js';
+import type { ChatContext } from './commands/context.js';
 import { runCommand } from './commands/index.js';
 import { foreignProtocolOfFirstLine } from './foreign-protocol.js';
 import { ChatListener } from './listener.js';
@@ -7,19 +18,24 @@ import { Member } from './member.js';
 import { isValidNick, nickKey, nickRefusal } from './nick.js';
 import { LOBBY, type ChatOptions } from './options.js';
 import {
-  actionLine,
+  joinedRoom,
   joinedText,
+  leftFor,
+  leftRoom,
   leftText,
   notice,
   plural,
   privateEcho,
   privateFrom,
+  renamedIn,
   renamedText,
-  roomLine,
+  roomText,
+  seqTag,
   welcomeText,
   HISTORY_PREFIX,
 } from './protocol.js';
 import { PublisherStalls, type StallStats } from './publisher-stalls.js';
+import { RemotePresence } from './remote-presence.js';
 import { Room } from './room.js';
 import { stripControls } from './sanitize.js';
 
@@ -39,42 +55,67 @@ export interface HubStats extends StallStats {
    * session's CloseReason kind (`peer-closed`, `shutdown`, `idle`, `reset`, …).
    */
   disconnects: Record<string, number>;
+  /** Lines refused because the backplane could not sequence them (their senders were told). */
+  notSent: number;
 }
 
 /**
- * Rooms, members and nicks, over any session the server accepts (DESIGN §6).
+ * Rooms, members and nicks, over any session the server accepts (DESIGN §6), on a backplane
+ * (DESIGN §8) that orders, numbers and keeps each room's lines: the hub is directory, policy and
+ * delivery. A member's line goes to the backplane as data and comes back, numbered, on every node
+ * of the hub; each node renders it for its own members.
  *
  * Delivery: a room's lines of one event-loop turn are joined once and written to each member as
  * one buffer (RoomBatch); notices and private messages take their place in a member's outbox in
  * order. Flow control loses nothing: a member over the flood rate has its reading paused until its
  * next line is due (fake lag); a member whose socket stops taking data holds back the senders
  * feeding it, for a bounded time (PublisherStalls), and is cut with the reason only when what its
- * socket holds passes `maxQueue`.
+ * socket holds passes `maxQueue`; a line the backplane cannot sequence is refused to its sender.
  */
-export class Hub {
+export class Hub implements ChatContext {
   private readonly members = new Map<Session, Member>();
+  private readonly byId = new Map<number, Member>();
   private readonly nicks = new Map<string, Member>();
   private readonly rooms = new Map<string, Room>();
+  /** The other nodes' members (an empty directory on the memory backplane). */
+  private readonly remote = new RemotePresence();
   /** Members with something in their outbox. */
   private readonly dirty = new Set<Member>();
   /** Rooms with lines broadcast this turn. */
   private readonly dirtyRooms = new Set<Room>();
   private flushScheduled = false;
-  private guests = 0;
   /** The listener of a hub built for one listener (`new Hub(options)`, then `open(session)`). */
   private readonly ownListener: ChatListener;
   private readonly stalls = new PublisherStalls((m) => m.listener.options);
-  private readonly counts: { floodDelays: number; deliveries: number; disconnects: Record<string, number> } =
-    {
-      floodDelays: 0,
-      deliveries: 0,
-      disconnects: { slow: 0, foreign: 0, quit: 0 },
-    };
+  private readonly counts: {
+    floodDelays: number;
+    deliveries: number;
+    notSent: number;
+    disconnects: Record<string, number>;
+  } = {
+    floodDelays: 0,
+    deliveries: 0,
+    notSent: 0,
+    disconnects: { slow: 0, foreign: 0, quit: 0 },
+  };
+  private presenceTimer: NodeJS.Timeout | undefined;
+  /** Resolves once the backplane is connected and the lobby's history is known. */
+  readonly ready: Promise<void>;
+  readonly backplane: HubBackplane;
 
   /** `options.history` and `options.announceLimit` are the hub's; the rest are per listener. */
-  constructor(readonly options: ChatOptions) {
-    this.rooms.set(LOBBY, new Room(LOBBY, options.history));
+  constructor(
+    readonly options: ChatOptions,
+    backplane?: HubBackplane,
+  ) {
+    this.backplane = backplane ?? new MemoryBackplane().hub();
     this.ownListener = new ChatListener(options);
+    this.ready = this.backplane.open(this.events).then(() => {
+      this.startPresence();
+      return this.roomFor(LOBBY).loading;
+    });
+    // The lobby exists from the start (and is never dropped); with the memory backplane at once.
+    this.roomFor(LOBBY);
   }
 
   get memberCount(): number {
@@ -85,7 +126,7 @@ export class Hub {
     return { ...this.stalls.stats, ...this.counts, disconnects: { ...this.counts.disconnects } };
   }
 
-  /** Rooms that exist now, the lobby included. */
+  /** Rooms that exist now on this node, the lobby included. */
   get roomCount(): number {
     return this.rooms.size;
   }
@@ -97,26 +138,32 @@ export class Hub {
     return max;
   }
 
+  /** How many lines a room keeps for history and resume: at least `history`, and the resume window. */
+  get logLength(): number {
+    return Math.max(this.options.history, this.options.recover);
+  }
+
   // ---- lifecycle, called by the chat service ------------------------------------------------
 
   open(session: Session, listener = this.ownListener): void {
-    let nick: string;
-    do nick = `guest-${++this.guests}`;
-    while (this.nicks.has(nickKey(nick)));
-    const member = new Member(session, nick, listener);
+    const member = new Member(session, '', listener);
     this.members.set(session, member);
-    this.nicks.set(nickKey(nick), member);
-    this.enterRoom(member, LOBBY, (size) => this.notice(member, welcomeText(nick, LOBBY, size)));
+    this.byId.set(member.id, member);
+    void this.admitGuest(member);
   }
 
   /**
    * One line from a member. DESIGN §6, nothing a member sent is dropped: over the flood rate, the
    * line waits its turn — the promise pauses reading from this member only, and its later lines
-   * queue behind this one in order.
+   * queue behind this one in order. The same holds while the member waits on the backplane.
    */
   message(session: Session, raw: Buffer): void | Promise<void> {
     const member = this.members.get(session);
     if (member === undefined || member.gone) return;
+    if (member.busy !== undefined) {
+      const kept = Buffer.from(raw); // the read buffer is not ours past this call
+      return member.busy.then(() => this.message(session, kept));
+    }
     if (member.linesIn++ === 0) {
       const foreign = foreignProtocolOfFirstLine(raw);
       if (foreign !== undefined) return this.refuseForeign(member, foreign);
@@ -133,8 +180,7 @@ export class Hub {
     return new Promise<void>((resolve, reject) => {
       setTimeout(() => {
         try {
-          this.handleLine(member, raw);
-          resolve();
+          void Promise.resolve(this.handleLine(member, raw)).then(resolve, reject);
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }
@@ -165,14 +211,27 @@ export class Hub {
   /** The member is gone from the hub: out of its room (announced), its nick free again. */
   private remove(member: Member, why: string, announce = true): void {
     this.members.delete(member.session);
-    this.nicks.delete(nickKey(member.nick));
+    this.byId.delete(member.id);
+    if (member.nick !== '') {
+      const key = nickKey(member.nick);
+      if (this.nicks.get(key) === member) this.nicks.delete(key);
+      this.backplane.releaseNick(key, this.ownerOf(member));
+    }
     this.dirty.delete(member);
     this.stalls.forget(member);
     member.gone = true;
     member.clearOutbox();
     // Members leaving with their listener's shutdown leave quietly: no 10,000 leave notices.
     const quiet = !announce || member.listener.closing;
-    this.leaveRoom(member, quiet ? undefined : `${member.nick} left (${why})`);
+    this.leaveRoom(member, quiet ? undefined : leftRoom(member.nick, why));
+    if (member.nick !== '') {
+      this.tellNodes({
+        type: 'gone',
+        node: this.backplane.node,
+        member: member.id,
+        ...(quiet ? {} : { why }),
+      });
+    }
   }
 
   /**
@@ -188,58 +247,88 @@ export class Hub {
     if ([...this.members.values()].every((m) => m.listener.closing)) this.stalls.releaseAll();
   }
 
+  /** The last listener is gone: leave the other nodes and stop the presence timer. */
+  async stop(): Promise<void> {
+    if (this.presenceTimer !== undefined) clearInterval(this.presenceTimer);
+    this.presenceTimer = undefined;
+    await this.backplane.close();
+  }
+
   // ---- operations, used by the commands ----------------------------------------------------
 
-  say(member: Member, text: string): void {
+  say(member: Member, text: string): void | Promise<void> {
     const room = this.requireRoom(member);
-    if (room !== undefined) this.relay(room, member, roomLine(member.nick, text));
+    if (room !== undefined) return this.relay(room, member, 'say', text);
   }
 
   /**
    * `/me waves` reaches the room as `<alice> * waves`: it starts with its author like any line, so
    * it can never read like a server notice (`* alice left …`) to an nc user (issue 13).
    */
-  action(member: Member, text: string): void {
+  action(member: Member, text: string): void | Promise<void> {
     const room = this.requireRoom(member);
-    if (room !== undefined) this.relay(room, member, actionLine(member.nick, text));
+    if (room !== undefined) return this.relay(room, member, 'action', text);
   }
 
-  rename(member: Member, wanted: string): void {
+  rename(member: Member, wanted: string): void | Promise<void> {
     const refusal = nickRefusal(wanted);
     if (refusal !== undefined) {
       const shown = isValidNick(wanted) ? wanted : `'${wanted}'`; // a name with spaces reads as one
       return this.notice(member, `nick ${shown} is ${refusal}`);
     }
-    const holder = this.nicks.get(nickKey(wanted));
-    if (holder !== undefined && holder !== member) return this.notice(member, `nick ${wanted} is taken`);
-    const old = member.nick;
-    this.nicks.delete(nickKey(old));
-    this.nicks.set(nickKey(wanted), member);
-    member.nick = wanted;
-    this.notice(member, renamedText(wanted));
-    const room = member.room;
-    if (room !== undefined && this.announces(room))
-      this.broadcast(room, notice(`${old} is now known as ${wanted}`), member);
+    const key = nickKey(wanted);
+    const holder = this.nicks.get(key);
+    if ((holder !== undefined && holder !== member) || (holder === undefined && this.remote.byNickKey(key))) {
+      return this.notice(member, `nick ${wanted} is taken`);
+    }
+    // Only the case changes (alice -> Alice): the member holds the key already.
+    const claim = holder === member ? true : this.claimFor(member, key);
+    return this.whenDone(
+      member,
+      claim,
+      (ok) => (ok ? this.applyRename(member, wanted) : this.notice(member, `nick ${wanted} is taken`)),
+      (err) => this.notice(member, `nick ${wanted} not set: ${err.message}; try again in a moment`),
+    );
   }
 
-  join(member: Member, name: string): void {
+  join(member: Member, name: string): void | Promise<void> {
     if (member.room?.name === name) return this.notice(member, `you are already in ${name}`);
-    this.leaveRoom(member, `${member.nick} left for ${name}`);
-    this.enterRoom(member, name, (size) => this.notice(member, joinedText(name, size)));
+    const was = member.room?.name;
+    this.leaveRoom(member, leftFor(member.nick, name));
+    return this.enterRoom(member, name, was, (size) => this.notice(member, joinedText(name, size)));
   }
 
   part(member: Member): void {
     const room = this.requireRoom(member);
     if (room === undefined) return;
-    this.leaveRoom(member, `${member.nick} left`);
+    this.leaveRoom(member, leftRoom(member.nick));
     this.notice(member, leftText(room.name));
+    this.tellMember(member, member.nick, room.name);
   }
 
-  privateMessage(member: Member, target: string, text: string): void {
-    const recipient = this.nicks.get(nickKey(target));
-    if (recipient === undefined) return this.notice(member, `no such nick: ${target}`);
-    this.send(recipient, this.encode(recipient.session.codec, privateFrom(member.nick, text)));
-    this.send(member, this.encode(member.session.codec, privateEcho(recipient.nick, text)));
+  privateMessage(member: Member, target: string, text: string): void | Promise<void> {
+    const key = nickKey(target);
+    const recipient = this.nicks.get(key);
+    if (recipient !== undefined) {
+      this.send(recipient, this.encode(recipient.session.codec, privateFrom(member.nick, text)));
+      this.send(member, this.encode(member.session.codec, privateEcho(recipient.nick, text)));
+      return;
+    }
+    const remote = this.remote.byNickKey(key);
+    if (remote === undefined) return this.notice(member, `no such nick: ${target}`);
+    const sent = this.backplane.broadcast({
+      type: 'private',
+      node: this.backplane.node,
+      to: { node: remote.node, member: remote.member },
+      from: member.nick,
+      text,
+    });
+    return this.whenDone(
+      member,
+      sent,
+      () => this.send(member, this.encode(member.session.codec, privateEcho(remote.nick, text))),
+      (err) => this.notice(member, `message to ${remote.nick} not sent: ${err.message}`),
+    );
   }
 
   who(member: Member): void {
@@ -250,21 +339,28 @@ export class Hub {
       if (names.length === WHO_LIST_LIMIT) break;
       names.push(m.nick);
     }
-    const more = room.members.size - names.length;
+    for (const m of this.remote.inRoom(room.name)) {
+      if (names.length === WHO_LIST_LIMIT) break;
+      names.push(m.nick);
+    }
+    const size = this.roomSize(room);
+    const more = size - names.length;
     this.notice(
       member,
-      `${room.name}: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''} (${plural(room.members.size, 'member')})`,
+      `${room.name}: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''} (${plural(size, 'member')})`,
     );
   }
 
   listRooms(member: Member): void {
+    const sizes = this.remote.rooms();
+    for (const r of this.rooms.values()) sizes.set(r.name, (sizes.get(r.name) ?? 0) + r.members.size);
     const names: string[] = [];
-    for (const r of this.rooms.values()) {
+    for (const [name, size] of sizes) {
       // As /who: one line, bounded, however many rooms 10,000 members have made.
       if (names.length === ROOMS_LIST_LIMIT) break;
-      names.push(`${r.name} (${r.members.size})`);
+      names.push(`${name} (${size})`);
     }
-    const more = this.rooms.size - names.length;
+    const more = sizes.size - names.length;
     this.notice(member, `rooms: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
   }
 
@@ -284,7 +380,7 @@ export class Hub {
 
   // ---- lines in ----------------------------------------------------------------------------
 
-  private handleLine(member: Member, raw: Buffer): void {
+  private handleLine(member: Member, raw: Buffer): void | Promise<void> {
     if (member.gone) return;
     const limits = member.listener.options;
     if (raw.length > limits.maxMessageBytes) {
@@ -313,11 +409,64 @@ export class Hub {
         `line too long once made valid UTF-8 (${relayedBytes} bytes, limit ${limits.maxMessageBytes}); not sent`,
       );
     }
-    this.say(member, text);
-    const room = member.room;
+    return this.say(member, text);
+  }
+
+  /**
+   * A member's line to the backplane, which numbers it and hands it back to every node (here in
+   * `deliverLine`). A line it cannot number is refused to its sender, never lost in silence; while
+   * many lines wait for their numbers, the sender's next line waits for this one.
+   */
+  private relay(room: Room, from: Member, kind: RoomLine['kind'], text: string): void | Promise<void> {
+    const line: RoomLine = { kind, nick: from.nick, text, node: this.backplane.node, member: from.id };
+    let sent: void | Promise<void>;
+    try {
+      sent = this.backplane.publish(room.name, line);
+    } catch (err) {
+      return this.notSent(from, text, asError(err));
+    }
+    if (sent === undefined) return;
+    const settled = sent.catch((err: unknown) => this.notSent(from, text, asError(err)));
+    if (this.backplane.congested) return settled;
+  }
+
+  private notSent(member: Member, text: string, err: Error): void {
+    this.counts.notSent++;
+    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    this.notice(member, `not sent: "${shown}" reached nobody (${err.message}); send it again`);
+  }
+
+  // ---- lines out, as the backplane numbers them -----------------------------------------------
+
+  private readonly events: BackplaneEvents = {
+    line: (room, line) => this.deliverLine(room, line),
+    epoch: (name, epoch, detail) => {
+      const room = this.rooms.get(name);
+      room?.log?.restart(epoch);
+      if (room !== undefined) this.broadcast(room, notice(`${name}: ${detail}; numbering starts again`));
+    },
+    lost: (name, detail) => {
+      const room = this.rooms.get(name);
+      if (room !== undefined) this.broadcast(room, notice(`${name}: ${detail}`));
+    },
+    node: (message) => this.onNodeMessage(message),
+    state: (up) => {
+      // Back after an outage: the other nodes may have dropped this one, and it them.
+      if (up && this.backplane.shared) this.greetNodes();
+    },
+  };
+
+  /** A numbered line from the backplane: kept in the room's log, written to its local members. */
+  private deliverLine(name: string, line: SequencedLine): void {
+    const room = this.rooms.get(name);
+    if (room?.log === undefined) return;
+    room.log.add(line);
+    let from = line.node === this.backplane.node ? this.byId.get(line.member) : undefined;
+    if (from !== undefined && from.room !== room) from = undefined;
+    this.broadcast(room, line, from);
     // A turn that gathers a lot is written out now rather than at its end: memory follows what
     // sockets refuse, not what one turn read (issue 13, a burst inside the limits).
-    if (room !== undefined && this.batchBytes(room) >= DELIVER_EARLY_BYTES) this.deliverRoomNow(room);
+    if (this.batchBytes(room) >= DELIVER_EARLY_BYTES) this.deliverRoomNow(room);
   }
 
   // ---- rooms -------------------------------------------------------------------------------
@@ -327,23 +476,79 @@ export class Hub {
     return member.room;
   }
 
-  private announces(room: Room): boolean {
-    // Issue #3: in a big room, joins and leaves are not announced (10,000 idle members must not cost 10,000² notices).
-    return room.members.size <= this.options.announceLimit;
+  /** Members of the room on every node. */
+  private roomSize(room: Room): number {
+    return room.members.size + this.remote.inRoom(room.name).size;
   }
 
-  private enterRoom(member: Member, name: string, greet: (size: number) => void): void {
+  private announces(room: Room): boolean {
+    // Issue #3: in a big room, joins and leaves are not announced (10,000 idle members must not cost 10,000² notices).
+    return this.roomSize(room) <= this.options.announceLimit;
+  }
+
+  /** The room as this node holds it, made and watched on the backplane if new. */
+  private roomFor(name: string): Room {
     let room = this.rooms.get(name);
-    if (room === undefined) {
-      room = new Room(name, this.options.history);
-      this.rooms.set(name, room);
+    if (room !== undefined) return room;
+    const made = new Room(name);
+    this.rooms.set(name, made);
+    const snapshot = this.backplane.watch(name);
+    if (!(snapshot instanceof Promise)) {
+      made.log = new RoomLog(this.logLength, snapshot);
+      return made;
     }
-    if (this.announces(room)) this.broadcast(room, notice(`${member.nick} joined ${name}`), member);
+    made.loading = snapshot.then(
+      (s) => {
+        made.log = new RoomLog(this.logLength, s);
+        made.loading = undefined;
+      },
+      (err: unknown) => {
+        made.loading = undefined;
+        // Not carried: forget it, so the next join asks the backplane again.
+        if (this.rooms.get(name) === made && made.members.size === 0) {
+          this.rooms.delete(name);
+          this.backplane.unwatch(name);
+        }
+        throw asError(err);
+      },
+    );
+    room = made;
+    return room;
+  }
+
+  private enterRoom(
+    member: Member,
+    name: string,
+    was: string | undefined,
+    greet: (size: number) => void,
+  ): void | Promise<void> {
+    const room = this.roomFor(name);
+    if (room.loading === undefined) return this.enterLoaded(member, room, was, greet);
+    return this.whenDone(
+      member,
+      room.loading,
+      () => this.enterLoaded(member, room, was, greet),
+      (err) => this.notice(member, `cannot join ${name}: ${err.message}; /join ${name} to try again`),
+    );
+  }
+
+  private enterLoaded(
+    member: Member,
+    room: Room,
+    was: string | undefined,
+    greet: (size: number) => void,
+  ): void {
+    if (this.rooms.get(room.name) !== room) {
+      // Dropped while its history loaded (every member left): carry it again.
+      return void this.enterRoom(member, room.name, was, greet);
+    }
+    if (this.announces(room)) this.broadcast(room, notice(joinedRoom(member.nick, room.name)), member);
     room.add(member);
     member.room = room;
     member.standAtEnd();
-    greet(room.members.size);
+    greet(this.roomSize(room));
     this.replayHistory(member, room);
+    this.tellMember(member, member.nick, was, true);
   }
 
   /**
@@ -351,25 +556,25 @@ export class Hub {
    * The newest lines that fit in half of `maxQueue` are sent, and the member is told if that is not all.
    */
   private replayHistory(member: Member, room: Room): void {
-    const history = room.history.entries();
+    const history = room.log!.last(this.options.history);
     if (history.length === 0) return;
     const budget = Math.floor(member.listener.options.maxQueueBytes / 2);
-    const codec = member.session.codec;
-    let first = history.length;
+    const { codec, tagged } = member.rendering;
+    const frames: string[] = [];
     let bytes = 0;
-    while (first > 0) {
-      // The frame's size: the mark, the line, and a framing's worst overhead (a 4-byte length).
-      const size = HISTORY_MARK.length + history[first - 1]!.length + 4;
+    for (let i = history.length - 1; i >= 0; i--) {
+      const line = history[i]!;
+      const text = `${tagged ? seqTag(line.epoch, line.seq) : ''}${HISTORY_PREFIX}${roomText(line)}`;
+      // The frame's size: the line and a framing's worst overhead (a 4-byte length).
+      const size = Buffer.byteLength(text, 'utf8') + 4;
       if (bytes + size > budget) break;
       bytes += size;
-      first--;
+      frames.push(text);
     }
-    const sent = history.length - first;
-    const left = first > 0 ? `; ${plural(first, 'older one')} would not fit your queue` : '';
-    this.notice(member, `history: the last ${plural(sent, 'message')} in ${room.name}${left}`);
-    for (let i = first; i < history.length; i++) {
-      this.send(member, codec.encode(Buffer.concat([HISTORY_MARK, history[i]!])));
-    }
+    const older = history.length - frames.length;
+    const left = older > 0 ? `; ${plural(older, 'older one')} would not fit your queue` : '';
+    this.notice(member, `history: the last ${plural(frames.length, 'message')} in ${room.name}${left}`);
+    for (let i = frames.length - 1; i >= 0; i--) this.send(member, this.encode(codec, frames[i]!));
     this.notice(member, 'end of history');
   }
 
@@ -381,29 +586,35 @@ export class Hub {
     room.delete(member);
     member.room = undefined;
     if (announcement !== undefined && this.announces(room)) this.broadcast(room, notice(announcement));
-    // Empty rooms other than the lobby go away, history and all: nothing grows without members.
-    if (room.members.size === 0 && room.name !== LOBBY) this.rooms.delete(room.name);
-  }
-
-  /** A member's line to the room: kept in its history, sent to everyone else. */
-  private relay(room: Room, from: Member, line: string): void {
-    room.history.add(line);
-    this.broadcast(room, line, from);
+    // Empty rooms other than the lobby go away on this node: nothing grows without members.
+    if (room.members.size === 0 && room.name !== LOBBY && room.loading === undefined) {
+      this.rooms.delete(room.name);
+      this.backplane.unwatch(room.name);
+    }
   }
 
   /**
-   * Encode once per codec in the room and add the frame to the room's batch for this turn; no
+   * Encode once per rendering in the room and add the frame to the room's batch for this turn; no
    * member is touched, except the sender, whose run of the batch skips its own line.
    */
-  private broadcast(room: Room, line: string, from?: Member): void {
+  private broadcast(room: Room, item: string | SequencedLine, from?: Member): void {
     // DESIGN §9: one add per line, not per member; the sender does not get its own line back.
-    this.counts.deliveries += room.members.size - (from !== undefined && from.room === room ? 1 : 0);
-    for (const codec of room.codecs.keys()) {
-      const batch = room.openBatch(codec);
-      if (from !== undefined && from.room === room && from.session.codec === codec) {
-        from.takeRun(batch.length, batch.length + 1);
+    const sender = from !== undefined && from.room === room ? from : undefined;
+    this.counts.deliveries += room.members.size - (sender !== undefined ? 1 : 0);
+    let plain: string | undefined;
+    for (const rendering of room.renderings.keys()) {
+      const batch = room.openBatch(rendering);
+      if (sender !== undefined && sender.rendering === rendering) {
+        sender.takeRun(batch.length, batch.length + 1);
       }
-      batch.add(this.encode(codec, line), from);
+      let text: string;
+      if (typeof item === 'string') {
+        text = item;
+      } else {
+        plain ??= roomText(item);
+        text = rendering.tagged ? seqTag(item.epoch, item.seq) + plain : plain;
+      }
+      batch.add(this.encode(rendering.codec, text), from);
     }
     this.dirtyRooms.add(room);
     this.scheduleFlush();
@@ -417,6 +628,214 @@ export class Hub {
 
   private encode(codec: Codec, text: string): Buffer {
     return codec.encode(Buffer.from(text, 'utf8'));
+  }
+
+  // ---- nicks and guests ----------------------------------------------------------------------
+
+  private ownerOf(member: Member): NickOwner {
+    return { node: this.backplane.node, member: member.id };
+  }
+
+  /** Claim a nick for a member; a claim that succeeds after the member left is given back. */
+  private claimFor(member: Member, key: string): boolean | Promise<boolean> {
+    const claim = this.backplane.claimNick(key, this.ownerOf(member));
+    if (!(claim instanceof Promise)) return claim;
+    return claim.then((ok) => {
+      if (ok && member.gone) this.backplane.releaseNick(key, this.ownerOf(member));
+      return ok;
+    });
+  }
+
+  /** A new member gets the next free `guest-N`, unique across the hub's nodes, then the lobby. */
+  private admitGuest(member: Member): void | Promise<void> {
+    return this.whenDone(
+      member,
+      this.backplane.nextGuest(),
+      (n) => {
+        const nick = `guest-${n}`;
+        const key = nickKey(nick);
+        if (this.nicks.has(key) || this.remote.byNickKey(key) !== undefined)
+          return void this.admitGuest(member);
+        void this.whenDone(
+          member,
+          this.claimFor(member, key),
+          (ok) => void (ok ? this.admit(member, nick) : this.admitGuest(member)),
+          (err) => this.unavailable(member, err),
+        );
+      },
+      (err) => this.unavailable(member, err),
+    );
+  }
+
+  private admit(member: Member, nick: string): void | Promise<void> {
+    member.nick = nick;
+    this.nicks.set(nickKey(nick), member);
+    return this.enterRoom(member, LOBBY, undefined, (size) =>
+      this.notice(member, welcomeText(nick, LOBBY, size)),
+    );
+  }
+
+  /** No nick can be had (the backplane is down): say so and close, rather than half-admit. */
+  private unavailable(member: Member, err: Error): void {
+    const why = `chat unavailable: ${err.message}`;
+    this.remove(member, why, false);
+    member.session.close(notice(`${why}; try again in a moment`), why);
+  }
+
+  private applyRename(member: Member, wanted: string): void {
+    const old = member.nick;
+    const oldKey = nickKey(old);
+    const key = nickKey(wanted);
+    if (this.nicks.get(oldKey) === member) this.nicks.delete(oldKey);
+    if (oldKey !== key) this.backplane.releaseNick(oldKey, this.ownerOf(member));
+    this.nicks.set(key, member);
+    member.nick = wanted;
+    this.notice(member, renamedText(wanted));
+    const room = member.room;
+    if (room !== undefined && this.announces(room))
+      this.broadcast(room, notice(renamedIn(old, wanted)), member);
+    this.tellMember(member, old, room?.name);
+  }
+
+  /**
+   * Run `then` with the value now, or once the promise settles — meanwhile the member's next line
+   * waits (Member.busy). Nothing runs for a member that left in between.
+   */
+  private whenDone<T>(
+    member: Member,
+    value: T | Promise<T>,
+    then: (value: T) => void,
+    failed: (err: Error) => void,
+  ): void | Promise<void> {
+    if (!(value instanceof Promise)) return then(value);
+    const done: Promise<void> = value
+      .then(
+        (v) => {
+          if (!member.gone) then(v);
+        },
+        (err: unknown) => {
+          if (!member.gone) failed(asError(err));
+        },
+      )
+      .finally(() => {
+        if (member.busy === done) member.busy = undefined;
+      });
+    member.busy = done;
+    return done;
+  }
+
+  // ---- the other nodes ----------------------------------------------------------------------
+
+  /** Presence goes to the other nodes only when there are any; a failed send is not retried. */
+  private tellNodes(message: NodeMessage): void {
+    if (!this.backplane.shared) return;
+    const sent = this.backplane.broadcast(message);
+    // A node that misses it corrects itself from the next snapshot (after an outage, hello).
+    if (sent instanceof Promise) sent.catch(() => undefined);
+  }
+
+  /** A member arrived (`fresh`), moved or changed nick: the other nodes announce it to their rooms. */
+  private tellMember(member: Member, wasNick: string, wasRoom: string | undefined, fresh = false): void {
+    this.tellNodes({
+      type: 'member',
+      node: this.backplane.node,
+      member: member.id,
+      nick: member.nick,
+      room: member.room?.name,
+      ...(fresh && wasRoom === undefined ? {} : { was: { nick: wasNick, room: wasRoom } }),
+    });
+  }
+
+  private snapshot(): NodeMessage {
+    const members = [];
+    for (const m of this.members.values()) {
+      if (m.nick !== '') members.push({ member: m.id, nick: m.nick, room: m.room?.name });
+    }
+    return { type: 'snapshot', node: this.backplane.node, members };
+  }
+
+  /** Say hello (every node answers with its snapshot) and send ours. */
+  private greetNodes(): void {
+    this.tellNodes({ type: 'hello', node: this.backplane.node });
+    this.tellNodes(this.snapshot());
+  }
+
+  private startPresence(): void {
+    if (!this.backplane.shared) return;
+    this.greetNodes();
+    const timeout = this.backplane.presenceTimeoutMs;
+    this.presenceTimer = setInterval(() => {
+      this.tellNodes({ type: 'heartbeat', node: this.backplane.node });
+      for (const node of this.remote.silentSince(performance.now() - timeout)) {
+        for (const gone of this.remote.drop(node)) {
+          const room = gone.room === undefined ? undefined : this.rooms.get(gone.room);
+          if (room !== undefined && this.announces(room)) {
+            this.broadcast(
+              room,
+              notice(leftRoom(gone.nick, `its node stopped answering for ${timeout / 1000} s`)),
+            );
+          }
+        }
+      }
+    }, timeout / 3);
+    this.presenceTimer.unref();
+  }
+
+  private onNodeMessage(message: NodeMessage): void {
+    if (message.node === this.backplane.node) return;
+    const now = performance.now();
+    switch (message.type) {
+      case 'hello':
+        this.remote.seen(message.node, now);
+        this.tellNodes(this.snapshot());
+        return;
+      case 'snapshot':
+        this.remote.replace(message.node, message.members, now);
+        return;
+      case 'heartbeat':
+        this.remote.seen(message.node, now);
+        return;
+      case 'bye':
+        this.remote.drop(message.node);
+        return;
+      case 'gone': {
+        const gone = this.remote.remove(message.node, message.member);
+        this.remote.seen(message.node, now);
+        if (gone?.room !== undefined && message.why !== undefined) {
+          this.announceIn(gone.room, leftRoom(gone.nick, message.why));
+        }
+        return;
+      }
+      case 'member': {
+        const { node, member, nick, room, was } = message;
+        this.remote.set({ node, member, nick, room }, now);
+        if (was === undefined) {
+          if (room !== undefined) this.announceIn(room, joinedRoom(nick, room));
+          return;
+        }
+        if (was.room !== room) {
+          if (was.room !== undefined) {
+            this.announceIn(was.room, room === undefined ? leftRoom(was.nick) : leftFor(was.nick, room));
+          }
+          if (room !== undefined) this.announceIn(room, joinedRoom(nick, room));
+        } else if (was.nick !== nick && room !== undefined) {
+          this.announceIn(room, renamedIn(was.nick, nick));
+        }
+        return;
+      }
+      case 'private': {
+        if (message.to.node !== this.backplane.node) return;
+        const to = this.byId.get(message.to.member);
+        if (to !== undefined)
+          this.send(to, this.encode(to.session.codec, privateFrom(message.from, message.text)));
+        return;
+      }
+    }
+  }
+
+  private announceIn(name: string, text: string): void {
+    const room = this.rooms.get(name);
+    if (room?.log !== undefined && this.announces(room)) this.broadcast(room, notice(text));
   }
 
   // ---- delivery ----------------------------------------------------------------------------
@@ -509,11 +928,13 @@ export class Hub {
   }
 }
 
-const HISTORY_MARK = Buffer.from(HISTORY_PREFIX);
-
 /**
  * A room's lines are written out mid-turn once they reach this size. 64 KiB is one socket read's
  * worth: batching more buys no fewer syscalls, and joined buffers stay below malloc's mmap
  * threshold (128 KiB), where glibc would otherwise keep freed memory in the process.
  */
 const DELIVER_EARLY_BYTES = 64 * 1024;
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,6 +1,7 @@
 import type { Session } from '../services/service.js';
 import { FloodLimiter } from './flood-limiter.js';
 import type { ChatListener } from './listener.js';
+import { renderingOf, type Rendering } from './rendering.js';
 import type { Room } from './room.js';
 import type { RoomBatch } from './room-batch.js';
 
@@ -29,6 +30,13 @@ export class Member {
   linesIn = 0;
   /** Bytes handed to its session; less what the session still buffers, what its socket took. */
   bytesOut = 0;
+  /** How room lines are written to it: its codec, tagged with their numbers or not (`/seq`). */
+  rendering: Rendering;
+  /**
+   * An operation that waits on another node (a nick claim, a room's history): the member's next
+   * line waits for it, so its lines keep their order.
+   */
+  busy: Promise<void> | undefined;
   private outbox: Array<Buffer | BatchRun> = [];
   /** The batches of the last write: their senders are held back if this member is congested. */
   readonly written: RoomBatch[] = [];
@@ -42,6 +50,7 @@ export class Member {
     /** The listener it came through, whose limits it has. */
     readonly listener: ChatListener,
   ) {
+    this.rendering = renderingOf(session.codec, false);
     const { floodRate, floodBurst } = listener.options;
     this.flood = floodRate > 0 ? new FloodLimiter(floodRate, floodBurst) : undefined;
   }
@@ -61,7 +70,7 @@ export class Member {
    * at `next` (end + 1 skips the member's own line). Joining a room mid-turn, it stands at the end.
    */
   takeRun(end?: number, next?: number): void {
-    const batch = this.room?.batches.get(this.session.codec);
+    const batch = this.room?.batches.get(this.rendering);
     if (batch === undefined) return;
     const from = this.batch === batch ? this.cursor : 0;
     const to = end ?? batch.length;
@@ -72,7 +81,7 @@ export class Member {
 
   /** Entering a room: room lines broadcast before this moment are not its to receive. */
   standAtEnd(): void {
-    const batch = this.room?.batches.get(this.session.codec);
+    const batch = this.room?.batches.get(this.rendering);
     this.batch = batch;
     this.cursor = batch?.length ?? 0;
   }
@@ -93,6 +102,11 @@ export class Member {
     }
     this.outbox = [];
     return frames;
+  }
+
+  /** Its id within this node: the session's, unique in the process. */
+  get id(): number {
+    return this.session.id;
   }
 
   /** Forget what was queued: the member is gone. */

@@ -25,6 +25,11 @@ export const DEFAULT_STALL_MS = 25;
  * (a busy machine, a phone) takes something well within it.
  */
 export const DEFAULT_STALL_BUDGET_MS = 2_000;
+/**
+ * 300: the most lines one resume replays, and so how many a room keeps (Centrifugo's default
+ * recovery cap is the same). A client away longer is told the gap it missed instead.
+ */
+export const DEFAULT_RECOVER = 300;
 /** Rooms larger than this do not announce joins, leaves and nick changes. */
 export const DEFAULT_ANNOUNCE_LIMIT = 100;
 export const LOBBY = 'lobby';
@@ -37,6 +42,11 @@ export interface ChatOptions {
   floodBurst: number;
   /** `history`: messages of a room replayed to whoever joins; 0 = none. @default 50 */
   history: number;
+  /**
+   * `recover`: lines a room keeps for resume (`/join ROOM EPOCH:SEQ`), the most one resume
+   * replays. @default 300
+   */
+  recover: number;
   /** `maxQueue`: bytes waiting for one member before it is disconnected as too slow. @default 1048576 */
   maxQueueBytes: number;
   /** `maxMessage`: longest chat line relayed, in bytes. @default 4096 */
@@ -73,6 +83,7 @@ export function chatOptionsFrom(params: ServiceParams): ChatOptions {
     floodRate: count(params, 'flood', DEFAULT_FLOOD_RATE, 0),
     floodBurst: count(params, 'burst', DEFAULT_FLOOD_BURST, 1),
     history: count(params, 'history', DEFAULT_HISTORY, 0),
+    recover: count(params, 'recover', DEFAULT_RECOVER, 0),
     maxQueueBytes,
     maxMessageBytes: count(params, 'maxMessage', DEFAULT_MAX_MESSAGE, 1),
     announceLimit: count(params, 'announce', DEFAULT_ANNOUNCE_LIMIT, 0),

@@ -25,6 +25,30 @@ export function actionLine(nick: string, text: string): string {
   return `<${nick}> ${ACTION_MARK}${text}`;
 }
 
+/** A room line as data (what the backplane carries), as text. */
+export function roomText(line: {
+  readonly kind: 'say' | 'action';
+  readonly nick: string;
+  readonly text: string;
+}): string {
+  return line.kind === 'action' ? actionLine(line.nick, line.text) : roomLine(line.nick, line.text);
+}
+
+/**
+ * The tag a member that asked for numbers (`/seq on`) sees before each room line, in the manner of
+ * IRCv3 message tags: `@seq=42;epoch=9f3a01c2 <alice> hello`. Plain members never see it.
+ */
+export function seqTag(epoch: string, seq: number): string {
+  return `@seq=${seq};epoch=${epoch} `;
+}
+
+// Presence, as the members of a room read it.
+export const joinedRoom = (nick: string, room: string): string => `${nick} joined ${room}`;
+export const leftFor = (nick: string, room: string): string => `${nick} left for ${room}`;
+export const leftRoom = (nick: string, why?: string): string =>
+  why === undefined ? `${nick} left` : `${nick} left (${why})`;
+export const renamedIn = (old: string, nick: string): string => `${old} is now known as ${nick}`;
+
 export function privateFrom(nick: string, text: string): string {
   return `*${nick}* ${text}`;
 }

@@ -1,43 +1,42 @@
-import type { Codec } from '../framing/codec.js';
-import { History } from './history.js';
+import type { RoomLog } from '../backplane/room-log.js';
 import type { Member } from './member.js';
+import type { Rendering } from './rendering.js';
 import { RoomBatch } from './room-batch.js';
 
+/** A room as this node holds it: its local members, its log, this turn's batches. */
 export class Room {
   readonly members = new Set<Member>();
-  readonly history: History;
-  /** How many members of each codec: a line is encoded once per codec present, not per member. */
-  readonly codecs = new Map<Codec, number>();
-  /** This turn's broadcasts, per codec; emptied when they are delivered. */
-  readonly batches = new Map<Codec, RoomBatch>();
+  /** How many members of each rendering: a line is encoded once per rendering, not per member. */
+  readonly renderings = new Map<Rendering, number>();
+  /** This turn's broadcasts, per rendering; emptied when they are delivered. */
+  readonly batches = new Map<Rendering, RoomBatch>();
+  /** Set once the backplane carries the room to this node (its history is known). */
+  log: RoomLog | undefined;
+  /** While the backplane is fetching the room's history: joiners wait for it. */
+  loading: Promise<void> | undefined;
 
-  constructor(
-    readonly name: string,
-    historySize: number,
-  ) {
-    this.history = new History(historySize);
-  }
+  constructor(readonly name: string) {}
 
   add(member: Member): void {
     this.members.add(member);
-    const codec = member.session.codec;
-    this.codecs.set(codec, (this.codecs.get(codec) ?? 0) + 1);
+    const r = member.rendering;
+    this.renderings.set(r, (this.renderings.get(r) ?? 0) + 1);
   }
 
   delete(member: Member): void {
     if (!this.members.delete(member)) return;
-    const codec = member.session.codec;
-    const n = this.codecs.get(codec)! - 1;
-    if (n === 0) this.codecs.delete(codec);
-    else this.codecs.set(codec, n);
+    const r = member.rendering;
+    const n = this.renderings.get(r)! - 1;
+    if (n === 0) this.renderings.delete(r);
+    else this.renderings.set(r, n);
   }
 
-  /** The batch lines go into this turn for `codec`, started if there is none yet. */
-  openBatch(codec: Codec): RoomBatch {
-    let batch = this.batches.get(codec);
+  /** The batch lines go into this turn for `rendering`, started if there is none yet. */
+  openBatch(rendering: Rendering): RoomBatch {
+    let batch = this.batches.get(rendering);
     if (batch === undefined) {
-      batch = new RoomBatch(codec);
-      this.batches.set(codec, batch);
+      batch = new RoomBatch(rendering.codec);
+      this.batches.set(rendering, batch);
     }
     return batch;
   }

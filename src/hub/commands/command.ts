@@ -1,10 +1,10 @@
-import type { Hub } from '../hub.js';
 import type { Member } from '../member.js';
+import type { ChatContext } from './context.js';
 
 /** One slash command: `/name args`. */
 export interface ChatCommand {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
-  run(hub: Hub, member: Member, args: string): void;
+  run(chat: ChatContext, member: Member, args: string): void | Promise<void>;
 }

@@ -6,10 +6,10 @@ export function helpCommand(all: () => readonly ChatCommand[]): ChatCommand {
     name: 'help',
     usage: '/help',
     summary: 'this list',
-    run(hub, member) {
-      hub.notice(member, 'commands (anything else you type goes to your room):');
+    run(chat, member) {
+      chat.notice(member, 'commands (anything else you type goes to your room):');
       const width = Math.max(...all().map((c) => c.usage.length));
-      for (const c of all()) hub.notice(member, `  ${c.usage.padEnd(width)}  ${c.summary}`);
+      for (const c of all()) chat.notice(member, `  ${c.usage.padEnd(width)}  ${c.summary}`);
     },
   };
 }

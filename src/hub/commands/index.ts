@@ -1,6 +1,6 @@
-import type { Hub } from '../hub.js';
 import type { Member } from '../member.js';
 import type { ChatCommand } from './command.js';
+import type { ChatContext } from './context.js';
 import { helpCommand } from './help.js';
 import { joinCommand } from './join.js';
 import { meCommand } from './me.js';
@@ -26,11 +26,11 @@ ORDERED.push(helpCommand(() => ORDERED));
 const COMMANDS: ReadonlyMap<string, ChatCommand> = new Map(ORDERED.map((c) => [c.name, c]));
 
 /** Run `/name args`; an unknown command gets a notice naming it. */
-export function runCommand(hub: Hub, member: Member, line: string): void {
+export function runCommand(chat: ChatContext, member: Member, line: string): void | Promise<void> {
   const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
   const name = match[1]!.toLowerCase();
   const command = COMMANDS.get(name);
   if (command === undefined)
-    return hub.notice(member, `unknown command /${match[1]}; type /help for the list`);
-  command.run(hub, member, match[2]!.trim());
+    return chat.notice(member, `unknown command /${match[1]}; type /help for the list`);
+  return command.run(chat, member, match[2]!.trim());
 }

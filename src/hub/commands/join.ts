@@ -5,14 +5,14 @@ export const joinCommand: ChatCommand = {
   name: 'join',
   usage: '/join ROOM',
   summary: 'leave your room and join ROOM (created if new)',
-  run(hub, member, args) {
+  run(chat, member, args) {
     const room = normalizeRoom(args);
     if (room === undefined) {
-      return hub.notice(
+      return chat.notice(
         member,
         args === '' ? `usage: ${this.usage}` : `invalid room '${args}': use 1-32 letters, digits, _ or -`,
       );
     }
-    hub.join(member, room);
+    return chat.join(member, room);
   },
 };

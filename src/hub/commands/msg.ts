@@ -4,9 +4,9 @@ export const msgCommand: ChatCommand = {
   name: 'msg',
   usage: '/msg NICK text',
   summary: 'send text to NICK alone',
-  run(hub, member, args) {
+  run(chat, member, args) {
     const match = /^(\S+)\s+(.*\S.*)$/.exec(args);
-    if (match === null) return hub.notice(member, `usage: ${this.usage}`);
-    hub.privateMessage(member, match[1]!, match[2]!);
+    if (match === null) return chat.notice(member, `usage: ${this.usage}`);
+    return chat.privateMessage(member, match[1]!, match[2]!);
   },
 };

@@ -4,5 +4,5 @@ export const partCommand: ChatCommand = {
   name: 'part',
   usage: '/part',
   summary: 'leave your room',
-  run: (hub, member) => hub.part(member),
+  run: (chat, member) => chat.part(member),
 };

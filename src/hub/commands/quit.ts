@@ -4,5 +4,5 @@ export const quitCommand: ChatCommand = {
   name: 'quit',
   usage: '/quit [reason]',
   summary: 'leave the chat',
-  run: (hub, member, args) => hub.quit(member, args),
+  run: (chat, member, args) => chat.quit(member, args),
 };

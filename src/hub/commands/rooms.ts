@@ -4,5 +4,5 @@ export const roomsCommand: ChatCommand = {
   name: 'rooms',
   usage: '/rooms',
   summary: 'list the rooms and how many are in each',
-  run: (hub, member) => hub.listRooms(member),
+  run: (chat, member) => chat.listRooms(member),
 };

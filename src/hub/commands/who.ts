@@ -4,5 +4,5 @@ export const whoCommand: ChatCommand = {
   name: 'who',
   usage: '/who',
   summary: 'list who is in your room',
-  run: (hub, member) => hub.who(member),
+  run: (chat, member) => chat.who(member),
 };
