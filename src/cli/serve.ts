@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { createBackplane } from '../backplane/index.js';
 import type { Logger } from '../log.js';
 import { serve, type ListenerInfo, type Server } from '../server/serve.js';
 import { descriptors } from '../transports/descriptors.js';
@@ -30,6 +31,7 @@ interface ServeFlags {
   maxPerAddress?: number;
   memoryBudget?: number;
   metrics?: string;
+  backplane?: string;
 }
 
 /** What each transport's foreign tool is, given the listener's bound address. */
@@ -180,6 +182,10 @@ export function serveCommand(): Command {
       '--metrics <url>',
       'serve /metrics (Prometheus), /healthz and /varz at http://HOST:PORT (e.g. http://127.0.0.1:9464)',
     )
+    .option(
+      '--backplane <url>',
+      'share chat rooms, nicks and order with other processes: redis://HOST:PORT[/DB] (docs/scaling.md)',
+    )
     .addHelpText(
       'after',
       `
@@ -202,6 +208,10 @@ Examples:
       const logger = await cliLogger(flags.logLevel);
       watchDescriptors(logger);
       const listeners = specs.length > 0 ? specs : DEFAULT_LISTENERS;
+      const backplane =
+        flags.backplane === undefined
+          ? undefined
+          : await createBackplane(flags.backplane, logger).catch(fail);
       const server = await serve(listeners, {
         logger,
         ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
@@ -216,12 +226,18 @@ Examples:
         ...(flags.tlsKey !== undefined && { tlsKey: flags.tlsKey }),
         ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),
         ...(flags.metrics !== undefined && { metrics: flags.metrics }),
+        ...(backplane !== undefined && { backplane }),
       }).catch(fail);
       handleSignals(server, logger);
       process.stdout.write(banner(server.listeners, listeners));
       if (server.metrics !== undefined) {
         const m = server.metrics.url;
         process.stdout.write(`metrics: ${m}/metrics  ${m}/healthz  ${m}/varz   try: switchboard top ${m}\n`);
+      }
+      if (backplane !== undefined) {
+        process.stdout.write(
+          `backplane: ${backplane.description} (chat rooms shared with every node on it)\n`,
+        );
       }
     });
 }

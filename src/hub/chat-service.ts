@@ -1,3 +1,4 @@
+import type { Backplane } from '../backplane/backplane.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Service, ServiceParams } from '../services/service.js';
 import { foreignProtocolOfFirstBytes } from './foreign-protocol.js';
@@ -10,8 +11,22 @@ import { staticPageHandler } from '../web/static-files.js';
 /** `?hub=NAME`: 1–32 letters, digits, `_` or `-`. */
 const HUB_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
-/** Named hubs of this process, with how many listeners use each. */
-const sharedHubs = new Map<string, { hub: Hub; listeners: number }>();
+/**
+ * Named hubs, with how many listeners use each: per backplane (each serve() with its own backplane
+ * has its own hubs), or of the process when there is none.
+ */
+const sharedHubs = new WeakMap<object, Map<string, { hub: Hub; listeners: number }>>();
+const IN_PROCESS = {};
+
+function hubsOf(backplane: Backplane | undefined): Map<string, { hub: Hub; listeners: number }> {
+  const scope = backplane ?? IN_PROCESS;
+  let hubs = sharedHubs.get(scope);
+  if (hubs === undefined) {
+    hubs = new Map();
+    sharedHubs.set(scope, hubs);
+  }
+  return hubs;
+}
 
 /** The options a hub has as a whole; the others are each listener's own. */
 const HUB_WIDE = [
@@ -20,16 +35,22 @@ const HUB_WIDE = [
   ['announceLimit', 'announce'],
 ] as const satisfies ReadonlyArray<readonly [keyof ChatOptions, string]>;
 
-function acquireHub(name: string, options: ChatOptions): Hub {
+function newHub(name: string | undefined, options: ChatOptions, backplane: Backplane | undefined): Hub {
+  if (backplane === undefined || name === undefined) return new Hub(options);
+  return new Hub(options, backplane.hub(name, { historyLength: Math.max(options.history, options.recover) }));
+}
+
+function acquireHub(name: string, options: ChatOptions, backplane: Backplane | undefined): Hub {
   if (!HUB_NAME.test(name)) {
     throw new InvalidOptionError(
       `chat: hub=${name} is not a valid hub name; use 1-32 letters, digits, _ or -`,
     );
   }
-  const shared = sharedHubs.get(name);
+  const hubs = hubsOf(backplane);
+  const shared = hubs.get(name);
   if (shared === undefined) {
-    const hub = new Hub(options);
-    sharedHubs.set(name, { hub, listeners: 1 });
+    const hub = newHub(name, options, backplane);
+    hubs.set(name, { hub, listeners: 1 });
     return hub;
   }
   for (const [key, param] of HUB_WIDE) {
@@ -44,9 +65,13 @@ function acquireHub(name: string, options: ChatOptions): Hub {
   return shared.hub;
 }
 
-function releaseHub(name: string): void {
-  const shared = sharedHubs.get(name);
-  if (shared !== undefined && --shared.listeners === 0) sharedHubs.delete(name);
+/** One listener fewer; true when it was the hub's last. */
+function releaseHub(name: string, backplane: Backplane | undefined): boolean {
+  const hubs = hubsOf(backplane);
+  const shared = hubs.get(name);
+  if (shared === undefined || --shared.listeners > 0) return false;
+  hubs.delete(name);
+  return true;
 }
 
 /**
@@ -58,8 +83,11 @@ function releaseHub(name: string): void {
  */
 export function createChatService(params: ServiceParams): Service {
   const options = chatOptionsFrom(params);
-  const name = params.take('hub');
-  const hub = name === undefined ? new Hub(options) : acquireHub(name, options);
+  const backplane = params.backplane;
+  // DESIGN §8: with a backplane every chat listener is in a hub; one that names none is in `default`.
+  const name = params.take('hub') ?? (backplane === undefined ? undefined : 'default');
+  const hub = name === undefined ? new Hub(options) : acquireHub(name, options, backplane);
+  let last = false;
   const listener = new ChatListener(options);
   // DESIGN §6: a chat@ws:// listener serves the web chat page at / of its port; ?page=off turns it off.
   // (Offered for every chat listener; only the ws/wss transports take it up.)
@@ -77,11 +105,13 @@ export function createChatService(params: ServiceParams): Service {
     onClose: (session, reason) => hub.close(session, reason),
     onDrain: (session) => hub.drained(session),
     foreignProtocol: foreignProtocolOfFirstBytes,
+    ready: () => hub.ready,
     shutdown: () => {
       const first = !listener.closing;
       hub.shutdown(listener);
-      if (first && name !== undefined) releaseHub(name);
+      if (first) last = name === undefined || releaseHub(name, backplane);
     },
+    stop: () => (last ? hub.stop() : Promise.resolve()),
     stats: () => ({
       source: hub,
       service: 'chat',

@@ -1,3 +1,4 @@
+import type { Backplane } from '../backplane/backplane.js';
 import { InvalidEndpointError, InvalidOptionError } from '../errors.js';
 import type { FramingOptions, FramingName } from '../framing/codec.js';
 import { isFramingName } from '../framing/registry.js';
@@ -23,6 +24,7 @@ export class ListenerParams implements ServiceParams, ParamReader {
   constructor(
     readonly endpoint: Endpoint,
     private readonly label: string,
+    readonly backplane?: Backplane,
   ) {}
 
   take(name: string): string | undefined {

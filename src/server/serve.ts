@@ -1,3 +1,4 @@
+import type { Backplane } from '../backplane/backplane.js';
 import { totalmem } from 'node:os';
 import {
   InvalidOptionError,
@@ -84,6 +85,12 @@ export interface ServeOptions extends FramingOptions, TransportServeOptions {
    * @default none
    */
   metrics?: string;
+  /**
+   * What chat hubs share their rooms, nicks and order through (DESIGN §8): a RedisBackplane, or the
+   * cluster backplane of `--workers`. serve() starts it before the listeners and closes it last.
+   * @default none: each hub is in this process alone
+   */
+  backplane?: Backplane;
 }
 
 /** Where the metrics endpoint listens, port 0 resolved. */
@@ -252,6 +259,8 @@ class RunningServer implements Server {
   private onDrained: (() => void) | undefined;
   readonly startedAt = Date.now();
   endpoint: AttachedEndpoint | undefined;
+  /** The backplane serve() started (options.backplane): closed after the last session. */
+  backplane: Backplane | undefined;
 
   private sweeper: NodeJS.Timeout | undefined;
   private sweepEveryMs = SWEEP_INTERVAL_MS;
@@ -359,6 +368,16 @@ class RunningServer implements Server {
     );
     for (const session of this.sessions) session.shutdown();
     await this.drain();
+    await Promise.all(
+      [...services].map(async (s) => {
+        try {
+          await s.stop?.();
+        } catch (err) {
+          this.logger.error({ err }, `service ${s.name} failed to stop`);
+        }
+      }),
+    );
+    await this.backplane?.close();
     // Last, so /healthz says 503 (shutting down) to the load balancer while connections drain.
     await this.endpoint?.close();
     this.resolveClosed();
@@ -618,11 +637,16 @@ export async function serve(
     wholeNumber('memoryBudgetBytes', options.memoryBudgetBytes, DEFAULT_MEMORY_BUDGET_BYTES, { min: 1 }),
   );
   try {
+    if (options.backplane !== undefined) {
+      await options.backplane.start();
+      server.backplane = options.backplane;
+    }
     for (const spec of list) {
       const label = specLabel(spec);
       const url = typeof spec === 'string' ? splitServiceSpec(spec).url : spec.url;
-      const params = new ListenerParams(parseEndpoint(url), label);
+      const params = new ListenerParams(parseEndpoint(url), label, options.backplane);
       const service = resolveService(spec, params, options.services ?? {});
+      await service.ready?.();
       const transport = transportFor(params.endpoint.transport);
       const running =
         transport.kind === 'datagram'

@@ -4,6 +4,7 @@
  * WebSocket, under any framing.
  */
 import type { Codec, CodecName, FramingName } from '../framing/codec.js';
+import type { Backplane } from '../backplane/backplane.js';
 import type { TransportName } from '../transports/transport.js';
 
 export type { TransportName };
@@ -93,8 +94,12 @@ export interface Service {
    * handshake'`), if any: the connection is then closed at once, before anything is served.
    */
   foreignProtocol?(firstBytes: Buffer): string | undefined;
+  /** Resolves once the service can take sessions (the chat hub: its backplane is connected). */
+  ready?(): Promise<void>;
   /** The server is shutting down: tell peers before their sessions are closed. */
   shutdown?(): void | Promise<void>;
+  /** Every session of the server is closed: let go of what the service holds (backplane state). */
+  stop?(): Promise<void>;
   /** Figures for the metrics, read at scrape time; counters the service keeps anyway. */
   stats?(): ServiceStats;
 }
@@ -129,6 +134,8 @@ export interface ServiceStats {
 export interface ServiceParams {
   /** The value of `name`, marking it as understood. */
   take(name: string): string | undefined;
+  /** The server's backplane (`serve({ backplane })`, `--backplane`), for services that share state. */
+  readonly backplane?: Backplane | undefined;
 }
 
 /** Builds a service for one listener from that listener's query parameters. */

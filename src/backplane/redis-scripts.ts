@@ -1,0 +1,62 @@
+/**
+ * The Lua scripts the Redis backplane runs. Each touches the keys of one room (or one nick) only,
+ * all under one hash tag, so they run on Redis Cluster as on one Redis.
+ */
+
+/**
+ * Sequence one room line, atomically (Centrifugo does the same with HINCRBY + XADD + PUBLISH):
+ * number it, append it to the room's history stream with the number as its id, trim the stream to
+ * the history length, and publish it to every node. A room whose metadata is gone (Redis restarted
+ * without persistence, or evicted it) starts a new epoch, and its old stream goes with it.
+ *
+ * A line that reaches Redis after its deadline is refused, not sequenced: the node has told its
+ * sender by then that it was not sent (a SIGSTOPped Redis answers everything late, at SIGCONT).
+ *
+ * KEYS[1] the room's metadata hash (`epoch`, `seq`), KEYS[2] its history stream.
+ * ARGV[1] the room's channel, ARGV[2] the history length, ARGV[3] an epoch for a new room,
+ * ARGV[4] the deadline in Redis's clock (ms), ARGV[5] the line (JSON).
+ * Returns { epoch, seq }.
+ */
+export const PUBLISH_LINE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[4]) then
+  return redis.error_reply('EXPIRED the line reached Redis after its deadline and was not sent')
+end
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', epoch, 'p', ARGV[5])
+redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. seq .. ' ' .. ARGV[5])
+return { epoch, seq }
+`;
+
+/**
+ * Claim a nick, or refresh this owner's claim: free (or expired) → ours for ARGV[2] ms.
+ * KEYS[1] the nick's key; ARGV[1] the owner (`node/member`), ARGV[2] the time to live in ms.
+ * Returns 1 if the owner holds it now, 0 if another does.
+ */
+export const CLAIM_NICK = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/** Let go of a nick if this owner holds it. KEYS[1] the nick's key; ARGV[1] the owner. */
+export const RELEASE_NICK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
