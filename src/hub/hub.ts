@@ -26,7 +26,9 @@ import {
   notice,
   plural,
   privateEcho,
+  positionText,
   privateFrom,
+  recoveredText,
   renamedIn,
   renamedText,
   roomText,
@@ -36,6 +38,7 @@ import {
 } from './protocol.js';
 import { PublisherStalls, type StallStats } from './publisher-stalls.js';
 import { RemotePresence } from './remote-presence.js';
+import { renderingOf } from './rendering.js';
 import { Room } from './room.js';
 import { stripControls } from './sanitize.js';
 
@@ -295,7 +298,39 @@ export class Hub implements ChatContext {
     if (member.room?.name === name) return this.notice(member, `you are already in ${name}`);
     const was = member.room?.name;
     this.leaveRoom(member, leftFor(member.nick, name));
-    return this.enterRoom(member, name, was, (size) => this.notice(member, joinedText(name, size)));
+    return this.enterRoom(member, name, was, (size, room) => {
+      this.notice(member, joinedText(name, size));
+      this.replayHistory(member, room);
+    });
+  }
+
+  /**
+   * `/seq on`: room lines come tagged with their numbers (`@seq=42;epoch=9f3a01c2 <alice> hi`), so
+   * the client can resume from the last one it saw (DESIGN §6). Plain members never see tags.
+   */
+  sequenceNumbers(member: Member, on: boolean): void {
+    if (member.rendering.tagged !== on) this.setTagged(member, on);
+    if (!on) return this.notice(member, 'seq off: room lines are untagged');
+    const room = member.room;
+    const where = room?.log === undefined ? '' : `; ${positionText(room.name, room.log.epoch, room.log.top)}`;
+    this.notice(member, `seq on: room lines start with @seq=N;epoch=E${where}`);
+  }
+
+  /**
+   * `/resume ROOM EPOCH SEQ`: (re)join ROOM and get exactly the lines after SEQ of EPOCH from its
+   * log, then `recovered N lines in ROOM` — or a notice naming the gap that cannot be filled. The
+   * member's lines are tagged from then on. Already in ROOM (the lobby after a reconnect), it stays.
+   */
+  resume(member: Member, name: string, epoch: string, seq: number): void | Promise<void> {
+    if (!member.rendering.tagged) this.setTagged(member, true);
+    const room = member.room;
+    if (room?.name === name) return this.recover(member, room, epoch, seq);
+    const was = room?.name;
+    this.leaveRoom(member, leftFor(member.nick, name));
+    return this.enterRoom(member, name, was, (size, entered) => {
+      this.notice(member, joinedText(name, size));
+      this.recover(member, entered, epoch, seq);
+    });
   }
 
   part(member: Member): void {
@@ -516,11 +551,12 @@ export class Hub implements ChatContext {
     return room;
   }
 
+  /** `greet` tells the member it arrived and replays what it should see (history, or recovery). */
   private enterRoom(
     member: Member,
     name: string,
     was: string | undefined,
-    greet: (size: number) => void,
+    greet: (size: number, room: Room) => void,
   ): void | Promise<void> {
     const room = this.roomFor(name);
     if (room.loading === undefined) return this.enterLoaded(member, room, was, greet);
@@ -536,7 +572,7 @@ export class Hub implements ChatContext {
     member: Member,
     room: Room,
     was: string | undefined,
-    greet: (size: number) => void,
+    greet: (size: number, room: Room) => void,
   ): void {
     if (this.rooms.get(room.name) !== room) {
       // Dropped while its history loaded (every member left): carry it again.
@@ -546,9 +582,65 @@ export class Hub implements ChatContext {
     room.add(member);
     member.room = room;
     member.standAtEnd();
-    greet(this.roomSize(room));
-    this.replayHistory(member, room);
+    greet(this.roomSize(room), room);
     this.tellMember(member, member.nick, was, true);
+  }
+
+  /**
+   * Replay the lines after `seq` of `epoch` (DESIGN §6, resume), at most `recover` of them and only
+   * what fits half the member's queue (like history) — the member is told where to resume from if
+   * that is not all. A gap that cannot be filled is named, never skipped in silence.
+   */
+  private recover(member: Member, room: Room, epoch: string, seq: number): void {
+    const log = room.log!;
+    const cap = this.options.recover;
+    let from = seq;
+    let gap: string | undefined;
+    if (epoch !== log.epoch) {
+      gap = `epoch ${epoch} is gone (the room's history was lost); it is now epoch ${log.epoch} at line ${log.top}, and what was said after your line ${seq} is lost`;
+      from = Math.max(0, log.top - Math.min(cap, this.options.history));
+    } else if (seq > log.top) {
+      gap = `you saw line ${seq} but the room is at line ${log.top}: lines ${log.top + 1}-${seq} were lost by the server; numbering goes on from ${log.top + 1}`;
+      from = log.top;
+    } else if (seq < log.oldest - 1 || log.top - seq > cap) {
+      const keptFrom = Math.max(log.oldest, log.top - cap + 1);
+      gap = `lines ${seq + 1}-${keptFrom - 1} are no longer kept (the last ${plural(log.top - keptFrom + 1, 'line')} are)`;
+      from = keptFrom - 1;
+    }
+    const lines = log.after(log.epoch, from) ?? [];
+    const budget = Math.floor(member.listener.options.maxQueueBytes / 2);
+    const { codec } = member.rendering;
+    let bytes = 0;
+    let sent = 0;
+    for (const line of lines) {
+      const frame = this.encode(codec, seqTag(line.epoch, line.seq) + roomText(line));
+      if (bytes + frame.length > budget) break;
+      bytes += frame.length;
+      this.send(member, frame);
+      sent++;
+    }
+    if (gap !== undefined) this.notice(member, `cannot recover ${room.name}: ${gap}`);
+    const rest = lines.length - sent;
+    this.notice(
+      member,
+      rest === 0
+        ? recoveredText(sent, room.name, log.epoch, log.top)
+        : `${recoveredText(sent, room.name, log.epoch, lines[sent - 1]?.seq ?? from)}; ${plural(rest, 'more line')} did not fit your queue: /resume ${room.name} ${log.epoch} ${lines[sent - 1]?.seq ?? from} for the rest`,
+    );
+  }
+
+  /** Move a member to the tagged (or plain) rendering of its room, keeping its place in line. */
+  private setTagged(member: Member, tagged: boolean): void {
+    const room = member.room;
+    if (room !== undefined) {
+      member.takeRun();
+      room.delete(member);
+    }
+    member.rendering = renderingOf(member.session.codec, tagged);
+    if (room !== undefined) {
+      room.add(member);
+      member.standAtEnd();
+    }
   }
 
   /**
@@ -556,7 +648,9 @@ export class Hub implements ChatContext {
    * The newest lines that fit in half of `maxQueue` are sent, and the member is told if that is not all.
    */
   private replayHistory(member: Member, room: Room): void {
-    const history = room.log!.last(this.options.history);
+    const log = room.log!;
+    if (member.rendering.tagged) this.notice(member, positionText(room.name, log.epoch, log.top));
+    const history = log.last(this.options.history);
     if (history.length === 0) return;
     const budget = Math.floor(member.listener.options.maxQueueBytes / 2);
     const { codec, tagged } = member.rendering;
@@ -670,9 +764,10 @@ export class Hub implements ChatContext {
   private admit(member: Member, nick: string): void | Promise<void> {
     member.nick = nick;
     this.nicks.set(nickKey(nick), member);
-    return this.enterRoom(member, LOBBY, undefined, (size) =>
-      this.notice(member, welcomeText(nick, LOBBY, size)),
-    );
+    return this.enterRoom(member, LOBBY, undefined, (size, room) => {
+      this.notice(member, welcomeText(nick, LOBBY, size));
+      this.replayHistory(member, room);
+    });
   }
 
   /** No nick can be had (the backplane is down): say so and close, rather than half-admit. */

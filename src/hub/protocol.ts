@@ -42,6 +42,16 @@ export function seqTag(epoch: string, seq: number): string {
   return `@seq=${seq};epoch=${epoch} `;
 }
 
+/** Where a room's numbering stands, for a member with `/seq on`: `lobby at @seq=42;epoch=9f3a01c2`. */
+export function positionText(room: string, epoch: string, seq: number): string {
+  return `${room} at @seq=${seq};epoch=${epoch}`;
+}
+
+/** After `/resume`: `recovered 12 lines in lobby; now at @seq=54;epoch=9f3a01c2`. */
+export function recoveredText(n: number, room: string, epoch: string, seq: number): string {
+  return `recovered ${plural(n, 'line')} in ${room}; now at @seq=${seq};epoch=${epoch}`;
+}
+
 // Presence, as the members of a room read it.
 export const joinedRoom = (nick: string, room: string): string => `${nick} joined ${room}`;
 export const leftFor = (nick: string, room: string): string => `${nick} left for ${room}`;
@@ -85,7 +95,15 @@ export function plural(n: number, word: string): string {
 
 /** One line from the server, classified. */
 export type ChatLine =
-  | { kind: 'line'; nick: string; text: string; action: boolean; history: boolean }
+  | {
+      kind: 'line';
+      nick: string;
+      text: string;
+      action: boolean;
+      history: boolean;
+      /** With `/seq on`: the line's number and epoch. */
+      seq?: { epoch: string; seq: number };
+    }
   | { kind: 'private'; from: string; text: string }
   | { kind: 'private-echo'; to: string; text: string }
   | { kind: 'notice'; text: string; history: boolean }
@@ -95,7 +113,11 @@ const ROOM_LINE = /^<([^>\s]+)> (.*)$/s;
 const PRIVATE_FROM = /^\*([^*\s]+)\* (.*)$/s;
 const PRIVATE_ECHO = /^-> \*([^*\s]+)\* (.*)$/s;
 
-export function parseLine(raw: string): ChatLine {
+const SEQ_TAG = /^@seq=(\d+);epoch=([0-9a-f]+) /;
+
+export function parseLine(input: string): ChatLine {
+  const tag = SEQ_TAG.exec(input);
+  const raw = tag === null ? input : input.slice(tag[0].length);
   const history = raw.startsWith(HISTORY_PREFIX);
   const line = history ? raw.slice(HISTORY_PREFIX.length) : raw;
   if (line.startsWith(NOTICE_PREFIX))
@@ -110,26 +132,31 @@ export function parseLine(raw: string): ChatLine {
       text: action ? text.slice(ACTION_MARK.length) : text,
       action,
       history,
+      ...(tag !== null && { seq: { epoch: tag[2]!, seq: Number(tag[1]) } }),
     };
   }
   const echo = PRIVATE_ECHO.exec(line);
   if (echo !== null) return { kind: 'private-echo', to: echo[1]!, text: echo[2]! };
   const from = PRIVATE_FROM.exec(line);
   if (from !== null) return { kind: 'private', from: from[1]!, text: from[2]! };
-  return { kind: 'other', text: raw };
+  return { kind: 'other', text: input };
 }
 
 const WELCOME = /^welcome to switchboard chat, (\S+)! You are in (\S+) /;
 const RENAMED = /^you are now (\S+)$/;
 const JOINED = /^you joined (\S+) /;
 const LEFT = /^you left (\S+);/;
+const POSITION = /^(\S+) at @seq=(\d+);epoch=([0-9a-f]+)$/;
+const RECOVERED = /^recovered (\d+) lines? in (\S+); now at @seq=(\d+);epoch=([0-9a-f]+)/;
 
 /** What a notice says about the reader itself, if anything: the state a client keeps. */
 export type SelfNotice =
   | { kind: 'welcome'; nick: string; room: string }
   | { kind: 'renamed'; nick: string }
   | { kind: 'joined'; room: string }
-  | { kind: 'left'; room: string };
+  | { kind: 'left'; room: string }
+  /** Where the room's numbering stands (after `/seq on`, on joining, after `/resume`). */
+  | { kind: 'position'; room: string; epoch: string; seq: number; recovered?: number };
 
 export function parseSelfNotice(noticeText: string): SelfNotice | undefined {
   let m = WELCOME.exec(noticeText);
@@ -140,5 +167,11 @@ export function parseSelfNotice(noticeText: string): SelfNotice | undefined {
   if (m !== null) return { kind: 'joined', room: m[1]! };
   m = LEFT.exec(noticeText);
   if (m !== null) return { kind: 'left', room: m[1]! };
+  m = POSITION.exec(noticeText);
+  if (m !== null) return { kind: 'position', room: m[1]!, seq: Number(m[2]), epoch: m[3]! };
+  m = RECOVERED.exec(noticeText);
+  if (m !== null) {
+    return { kind: 'position', room: m[2]!, seq: Number(m[3]), epoch: m[4]!, recovered: Number(m[1]) };
+  }
   return undefined;
 }

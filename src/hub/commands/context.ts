@@ -15,4 +15,6 @@ export interface ChatContext {
   who(member: Member): void;
   listRooms(member: Member): void;
   quit(member: Member, reason: string): void;
+  sequenceNumbers(member: Member, on: boolean): void;
+  resume(member: Member, room: string, epoch: string, seq: number): void | Promise<void>;
 }

@@ -8,7 +8,9 @@ import { msgCommand } from './msg.js';
 import { nickCommand } from './nick.js';
 import { partCommand } from './part.js';
 import { quitCommand } from './quit.js';
+import { resumeCommand } from './resume.js';
 import { roomsCommand } from './rooms.js';
+import { seqCommand } from './seq.js';
 import { whoCommand } from './who.js';
 
 const ORDERED: ChatCommand[] = [
@@ -19,6 +21,8 @@ const ORDERED: ChatCommand[] = [
   meCommand,
   whoCommand,
   roomsCommand,
+  seqCommand,
+  resumeCommand,
   quitCommand,
 ];
 ORDERED.push(helpCommand(() => ORDERED));
