@@ -143,6 +143,25 @@ export interface HubBackplane {
   close(): Promise<void>;
 }
 
+/** What a backplane did, for the metrics and /healthz (DESIGN §9). */
+export interface BackplaneStats {
+  readonly kind: Backplane['kind'];
+  readonly description: string;
+  readonly up: boolean;
+  /** Times a node read a room's stream to fill a gap or catch up after an outage. */
+  readonly gapFills: number;
+  /** Lines delivered from the stream rather than as they were published. */
+  readonly linesFilled: number;
+  /** Lines a node could not deliver (trimmed from history, lost by Redis); their rooms were told. */
+  readonly lost: number;
+  /** Commands that got no answer in time. */
+  readonly timeouts: number;
+  /** Lines and commands refused at once because the backplane was down. */
+  readonly refused: number;
+  /** Lines sent for numbering and not answered yet. */
+  readonly pending: number;
+}
+
 /** A backplane: one connection per process, one HubBackplane per hub name. */
 export interface Backplane {
   /** `memory`, `cluster` or `redis`, for the banner, the log and the metrics. */
@@ -150,6 +169,7 @@ export interface Backplane {
   /** Where it is, for the banner: `redis://127.0.0.1:6379/0`. */
   readonly description: string;
   readonly up: boolean;
+  stats(): BackplaneStats;
   /** The backplane of the hub named `name` (created on first use). */
   hub(name: string, options: HubBackplaneOptions): HubBackplane;
   /** Connect; rejects with a clear error if the backplane cannot be reached at start. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   Backplane,
   BackplaneEvents,
+  BackplaneStats,
   HubBackplane,
   NickOwner,
   RoomLine,
@@ -24,6 +25,20 @@ export class MemoryBackplane implements Backplane {
   readonly description = 'memory (this process)';
   readonly up = true;
   private readonly hubs = new Map<string, MemoryHubBackplane>();
+
+  stats(): BackplaneStats {
+    return {
+      kind: this.kind,
+      description: this.description,
+      up: true,
+      gapFills: 0,
+      linesFilled: 0,
+      lost: 0,
+      timeouts: 0,
+      refused: 0,
+      pending: 0,
+    };
+  }
 
   hub(name = 'default'): HubBackplane {
     let hub = this.hubs.get(name);

@@ -7,6 +7,7 @@ import { parseWholeNumber } from '../validate.js';
 import type {
   Backplane,
   BackplaneEvents,
+  BackplaneStats,
   HubBackplane,
   HubBackplaneOptions,
   NickOwner,
@@ -186,6 +187,16 @@ export class RedisBackplane implements Backplane {
   get downReason(): string {
     if (this.cmd.status !== 'ready' || this.sub.status !== 'ready') return 'not connected';
     return `no answer within ${this.options.commandTimeoutMs} ms`;
+  }
+
+  stats(): BackplaneStats {
+    return {
+      kind: this.kind,
+      description: this.description,
+      up: this.up,
+      ...this.counts,
+      pending: this.pending,
+    };
   }
 
   async start(): Promise<void> {

@@ -3,7 +3,8 @@ import type { ServerStats } from '../server/serve.js';
 import type { ServiceStats } from '../services/service.js';
 import { descriptors } from '../transports/descriptors.js';
 import { wsServerCloseCodes } from '../transports/ws-connection.js';
-import { BACKPLANE } from './health.js';
+import type { BackplaneStats } from '../backplane/backplane.js';
+import { MemoryBackplane } from '../backplane/memory.js';
 
 /** Label values of one series. */
 type Labels = Record<string, string>;
@@ -164,11 +165,49 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     },
   );
   gauge('switchboard_info', 'Always 1; the version as a label', ['version'], () => [[{ version }, 1]]);
+  // Without a backplane each hub is in this process alone: reported as `memory`, always up.
+  const backplane = (s: ServerStats): BackplaneStats => s.backplane ?? new MemoryBackplane().stats();
   gauge(
     'switchboard_backplane_up',
     '1 while the chat backplane is connected (memory: in-process, always 1)',
     ['backplane'],
-    () => [[{ backplane: BACKPLANE.kind }, BACKPLANE.up ? 1 : 0]],
+    (s) => [[{ backplane: backplane(s).kind }, backplane(s).up ? 1 : 0]],
+  );
+  counter(
+    'switchboard_backplane_gap_fills_total',
+    'Times a node read a room stream to fill a gap in the numbers or catch up after an outage',
+    [],
+    (s) => [[{}, backplane(s).gapFills]],
+  );
+  counter(
+    'switchboard_backplane_lines_filled_total',
+    'Room lines delivered from the stream (a gap filled) rather than as published',
+    [],
+    (s) => [[{}, backplane(s).linesFilled]],
+  );
+  counter(
+    'switchboard_backplane_lines_lost_total',
+    'Room lines a node could not deliver (trimmed, or lost by Redis); their rooms were told',
+    [],
+    (s) => [[{}, backplane(s).lost]],
+  );
+  counter(
+    'switchboard_backplane_timeouts_total',
+    'Backplane commands that got no answer within the timeout',
+    [],
+    (s) => [[{}, backplane(s).timeouts]],
+  );
+  counter(
+    'switchboard_backplane_refused_total',
+    'Lines and commands refused at once while the backplane was down (senders told)',
+    [],
+    (s) => [[{}, backplane(s).refused]],
+  );
+  gauge(
+    'switchboard_backplane_pending',
+    'Lines sent to the backplane for numbering and not answered yet',
+    [],
+    (s) => [[{}, backplane(s).pending]],
   );
 
   // ---- chat ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import type { CloseReason } from '../services/service.js';
 import type { ServerStats } from '../server/serve.js';
 import type { TransportName } from '../transports/transport.js';
-import { BACKPLANE } from './health.js';
+import { MemoryBackplane } from '../backplane/memory.js';
+import type { BackplaneStats } from '../backplane/backplane.js';
 
 /** One listener in `/varz`. */
 export interface VarzListener {
@@ -59,7 +60,7 @@ export interface Varz {
   readonly listeners: readonly VarzListener[];
   /** Absent when no listener runs the chat service. */
   readonly chat?: VarzChat;
-  readonly backplane: { readonly kind: string; readonly up: boolean };
+  readonly backplane: BackplaneStats;
   /** WebSocket closes by code (server side, the whole process). */
   readonly ws_close_codes: Readonly<Record<string, number>>;
 }
@@ -104,7 +105,7 @@ export function varz(
     mem_rss_bytes: process.memoryUsage.rss(),
     listeners,
     ...(chat !== undefined && { chat }),
-    backplane: { ...BACKPLANE },
+    backplane: stats.backplane ?? new MemoryBackplane().stats(),
     ws_close_codes: Object.fromEntries([...wsCloseCodes].map(([code, n]) => [String(code), n])),
   };
 }

@@ -1,4 +1,4 @@
-import type { Backplane } from '../backplane/backplane.js';
+import type { Backplane, BackplaneStats } from '../backplane/backplane.js';
 import { totalmem } from 'node:os';
 import {
   InvalidOptionError,
@@ -142,6 +142,8 @@ export interface ServerStats {
   readonly listeners: readonly ListenerStats[];
   /** One entry per distinct source (listeners sharing a chat hub report it once). */
   readonly services: readonly ServiceStats[];
+  /** The chat backplane, when serve() was given one (`--backplane`, `--workers`). */
+  readonly backplane: BackplaneStats | undefined;
 }
 
 /** A listener: `'upper@tcp://127.0.0.1:0'`, or a URL with a service given as a name, object or function. */
@@ -336,6 +338,7 @@ class RunningServer implements Server {
       closing: this.closing !== undefined,
       listeners: this.running.map((l) => l.counters.stats(l.info)),
       services: [...services.values()],
+      backplane: this.backplane?.stats(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { MemoryBackplane } from '../../src/backplane/memory.js';
 import { describe, expect, it } from 'vitest';
 import { formatTop } from '../../src/metrics/top.js';
 import type { Varz, VarzListener } from '../../src/metrics/varz.js';
@@ -92,7 +93,7 @@ describe('switchboard top', () => {
       out_bytes: l.out_bytes,
       mem_rss_bytes: 50 * 1024 * 1024,
       listeners: [l],
-      backplane: { kind: 'memory', up: true },
+      backplane: new MemoryBackplane().stats(),
       ws_close_codes: {},
     });
     const prev = { varz: varz(listener), at: 1000 };
