@@ -63,3 +63,25 @@ export type {
 } from './bench/index.js';
 export { findServerProcess, GENERATOR_SATURATED_PERCENT } from './bench/index.js';
 export type { ServerCpuUsage, ServerAddress, ServerProcessLookup } from './bench/index.js';
+
+// The chat hub and what it runs on (DESIGN §6, §8): `new Hub(options, backplane.hub(name, …))`, or
+// `serve(specs, { backplane })` for chat listeners.
+export { Hub } from './hub/hub.js';
+export type { HubStats } from './hub/hub.js';
+export type { ChatOptions } from './hub/options.js';
+export { createBackplane, MemoryBackplane, RoomLog } from './backplane/index.js';
+export { RedisBackplane, redisBackplaneOptions } from './backplane/redis.js';
+export type { RedisBackplaneOptions } from './backplane/redis.js';
+export type {
+  Backplane,
+  BackplaneEvents,
+  BackplaneStats,
+  HubBackplane,
+  HubBackplaneOptions,
+  NickOwner,
+  NodeMessage,
+  RemoteMember,
+  RoomLine,
+  RoomSnapshot,
+  SequencedLine,
+} from './backplane/backplane.js';

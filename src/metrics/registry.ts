@@ -273,6 +273,12 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     [],
     chatSum((h) => h.deliveries),
   );
+  counter(
+    'switchboard_chat_not_sent_total',
+    'Lines refused to their senders because the backplane could not number them (each sender told)',
+    [],
+    chatSum((h) => h.notSent),
+  );
   gauge(
     'switchboard_chat_max_member_queue_bytes',
     'The most any chat member socket holds unsent now (disconnected past maxQueue)',

@@ -126,6 +126,8 @@ export interface ServiceStats {
   readonly floodDelays: number;
   /** Room lines queued for members, one per recipient. */
   readonly deliveries: number;
+  /** Lines refused to their senders because the backplane could not number them. */
+  readonly notSent: number;
   /** The most any member's socket holds unsent now. */
   readonly maxMemberQueueBytes: number;
 }

@@ -169,6 +169,7 @@ describe('Redis down, slow or back (DESIGN §8)', () => {
   it('Redis SIGKILLed then restarted: no crash, senders told, lines flow again under a new epoch, announced', async () => {
     const redis = await startRedis();
     const [a, b] = await Promise.all([node(redis, FAST, ['--metrics', 'http://127.0.0.1:0']), node(redis)]);
+    await until('the metrics line', () => (/metrics: http/.test(a.stdout()) ? 1 : 0), 1, 5_000);
     const healthz = `${/metrics: (http:\/\/\S+)\/metrics/.exec(a.stdout())![1]}/healthz`;
     expect((await fetch(healthz)).status).toBe(200);
     const alice = await member(a, 'alice');

@@ -208,7 +208,7 @@ describe('chat hub', () => {
     alice.send('x'.repeat(17));
     await alice.expect(/^\* line too long \(17 bytes, limit 16\); not sent$/);
     alice.send('/help');
-    await alice.expect(/^\* {3}\/msg NICK text {2}send text to NICK alone$/);
+    await alice.expect(/^\* {3}\/msg NICK text +send text to NICK alone$/);
     bob.send('/who');
     await bob.expect(/^\* lobby/);
     expect(bob.lines.some((l) => l.startsWith('<alice>'))).toBe(false);
