@@ -160,6 +160,8 @@ export interface BackplaneStats {
   readonly refused: number;
   /** Lines sent for numbering and not answered yet. */
   readonly pending: number;
+  /** How long numbering a line takes (publish to answer), a moving average in ms; 0 for memory. */
+  readonly lagMs: number;
 }
 
 /** A backplane: one connection per process, one HubBackplane per hub name. */

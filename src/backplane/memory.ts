@@ -37,6 +37,7 @@ export class MemoryBackplane implements Backplane {
       timeouts: 0,
       refused: 0,
       pending: 0,
+      lagMs: 0,
     };
   }
 

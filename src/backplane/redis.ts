@@ -125,6 +125,8 @@ export class RedisBackplane implements Backplane {
   private readonly channels = new Map<string, (message: string) => void>();
   /** Lines sent to Redis and not answered yet. */
   pending = 0;
+  /** Publish-to-answer time of lines, a moving average over about the last 100, in ms. */
+  lagMs = 0;
   /** Redis's clock minus ours, in ms (line deadlines are in Redis's clock). */
   skewMs = 0;
   /** False after a command timed out, until Redis answers again: lines are refused meanwhile. */
@@ -196,6 +198,7 @@ export class RedisBackplane implements Backplane {
       up: this.up,
       ...this.counts,
       pending: this.pending,
+      lagMs: Math.round(this.lagMs * 1000) / 1000,
     };
   }
 
@@ -400,6 +403,7 @@ class RedisHubBackplane implements HubBackplane {
     const wire: WireLine = { k: line.kind, n: line.nick, t: line.text, o: line.node, m: line.member };
     const { commandTimeoutMs } = this.plane.options;
     this.plane.pending++;
+    const started = performance.now();
     return this.plane.scripts
       .sbPublish(
         watched.meta,
@@ -411,7 +415,10 @@ class RedisHubBackplane implements HubBackplane {
         JSON.stringify(wire),
       )
       .then(
-        () => undefined,
+        () => {
+          const plane = this.plane;
+          plane.lagMs += (performance.now() - started - plane.lagMs) / 100;
+        },
         (err: unknown) => {
           throw this.plane.failed(err);
         },

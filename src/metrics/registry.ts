@@ -204,6 +204,12 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     (s) => [[{}, backplane(s).refused]],
   );
   gauge(
+    'switchboard_backplane_lag_seconds',
+    'How long numbering a room line takes (publish to answer), a moving average over ~100 lines',
+    [],
+    (s) => [[{}, backplane(s).lagMs / 1000]],
+  );
+  gauge(
     'switchboard_backplane_pending',
     'Lines sent to the backplane for numbering and not answered yet',
     [],
