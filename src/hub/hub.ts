@@ -879,6 +879,12 @@ export class Hub implements ChatContext {
   private onNodeMessage(message: NodeMessage): void {
     if (message.node === this.backplane.node) return;
     const now = performance.now();
+    const introduces = message.type === 'hello' || message.type === 'snapshot' || message.type === 'bye';
+    if (!introduces && !this.remote.knows(message.node)) {
+      // A node this one had dropped (silent past the timeout) or never heard: ask every node for
+      // its snapshot rather than keep a partial picture of it.
+      this.tellNodes({ type: 'hello', node: this.backplane.node });
+    }
     switch (message.type) {
       case 'hello':
         this.remote.seen(message.node, now);

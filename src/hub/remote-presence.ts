@@ -22,6 +22,10 @@ export class RemotePresence {
   private readonly byNick = new Map<string, RemoteEntry>();
   private readonly byRoom = new Map<string, Set<RemoteEntry>>();
 
+  knows(node: string): boolean {
+    return this.nodes.has(node);
+  }
+
   /** Heard from `node` now. */
   seen(node: string, now: number): void {
     this.nodeOf(node, now).seen = now;
