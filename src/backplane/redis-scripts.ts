@@ -30,7 +30,17 @@ if not epoch then
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', epoch, 'p', ARGV[5])
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', epoch, 'p', ARGV[5])
+if type(added) == 'table' and added.err then
+  -- The stream has seen higher numbers than the metadata (an older save restored only in part):
+  -- go on above them rather than reuse a number a client may have seen.
+  local info = redis.call('XINFO', 'STREAM', KEYS[2])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then seq = tonumber(string.match(info[i + 1], '^(%d+)')) + 1 end
+  end
+  redis.call('HSET', KEYS[1], 'seq', seq)
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', epoch, 'p', ARGV[5])
+end
 redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. seq .. ' ' .. ARGV[5])
 return { epoch, seq }
 `;
@@ -59,4 +69,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
+`;
+
+/**
+ * A node found the room's number below the last line it delivered (Redis lost a tail: a restart
+ * from an older save, an asynchronous replica promoted): raise it, so that no number a client may
+ * have seen is given to another line. KEYS[1] the room's metadata; ARGV[1] the epoch, ARGV[2] the
+ * number the node saw last.
+ */
+export const RAISE_SEQ = `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if seq < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'seq', ARGV[2]) end
+return 1
 `;

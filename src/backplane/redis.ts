@@ -17,7 +17,7 @@ import type {
   SequencedLine,
 } from './backplane.js';
 import { newEpoch } from './memory.js';
-import { CLAIM_NICK, PUBLISH_LINE, RELEASE_NICK } from './redis-scripts.js';
+import { CLAIM_NICK, PUBLISH_LINE, RAISE_SEQ, RELEASE_NICK } from './redis-scripts.js';
 
 /** 2 s: the longest a command to Redis may take before the node gives up on it (a SIGSTOPped Redis). */
 export const DEFAULT_REDIS_TIMEOUT_MS = 2_000;
@@ -57,6 +57,7 @@ interface ScriptCommands {
   ): Promise<[string, number]>;
   sbClaim(key: string, owner: string, ttlMs: number): Promise<number>;
   sbRelease(key: string, owner: string): Promise<number>;
+  sbRaise(meta: string, epoch: string, seq: number): Promise<number>;
 }
 
 /** Read `redis://…?prefix=…&timeout=…` into options; the query is ours, the rest is ioredis's. */
@@ -166,6 +167,7 @@ export class RedisBackplane implements Backplane {
     this.cmd.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_LINE });
     this.cmd.defineCommand('sbClaim', { numberOfKeys: 1, lua: CLAIM_NICK });
     this.cmd.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_NICK });
+    this.cmd.defineCommand('sbRaise', { numberOfKeys: 1, lua: RAISE_SEQ });
     for (const conn of [this.cmd, this.sub]) {
       // Errors surface as connection state and rejected commands; this keeps them out of the
       // process's unhandled 'error' path.
@@ -599,13 +601,15 @@ class RedisHubBackplane implements HubBackplane {
       const [epoch, seq] = meta as [string | null, string | null];
       const top = Number(seq ?? 0);
       if (epoch !== null && epoch === room.epoch && top < room.last && check) {
+        // Redis lost a tail this node delivered. The lines stay in the node's log (the hub keeps
+        // them); the room's number is raised past them so that no number is given twice.
         this.plane.counts.lost += room.last - top;
+        await this.plane.scripts.sbRaise(room.meta, room.epoch, room.last);
         this.events?.lost(
           name,
           `lines ${top + 1}-${room.last} were lost by Redis (a failover or a restart from an older save); ` +
-            `numbering goes on from ${top + 1}`,
+            `numbering goes on from ${room.last + 1}`,
         );
-        room.last = top;
       } else if (epoch !== null && epoch !== room.epoch && room.epoch !== '') {
         this.events?.epoch(
           name,

@@ -600,8 +600,10 @@ export class Hub implements ChatContext {
       gap = `epoch ${epoch} is gone (the room's history was lost); it is now epoch ${log.epoch} at line ${log.top}, and what was said after your line ${seq} is lost`;
       from = Math.max(0, log.top - Math.min(cap, this.options.history));
     } else if (seq > log.top) {
-      gap = `you saw line ${seq} but the room is at line ${log.top}: lines ${log.top + 1}-${seq} were lost by the server; numbering goes on from ${log.top + 1}`;
-      from = log.top;
+      // The client is ahead of this node: it saw lines this node has not delivered yet (it comes
+      // from another node that was a moment ahead). Numbers are never given twice (a tail Redis
+      // lost is skipped, see backplane/redis.ts), so it misses nothing by waiting for them.
+      return this.notice(member, recoveredText(0, room.name, log.epoch, seq));
     } else if (seq < log.oldest - 1 || log.top - seq > cap) {
       const keptFrom = Math.max(log.oldest, log.top - cap + 1);
       gap = `lines ${seq + 1}-${keptFrom - 1} are no longer kept (the last ${plural(log.top - keptFrom + 1, 'line')} are)`;
