@@ -2,12 +2,14 @@ import type { RoomSnapshot, SequencedLine } from './backplane.js';
 
 /**
  * A room's last lines with their numbers, oldest first, in a fixed ring: what joiners are shown
- * (history) and what a returning client recovers from (resume). Memory never grows past it.
+ * (history) and what a returning client recovers from (resume). Memory never grows past it: at
+ * most `capacity` lines and about `maxBytes` of text, whichever comes first.
  */
 export class RoomLog {
   private readonly ring: Array<SequencedLine | undefined>;
   private next = 0;
   private count = 0;
+  private bytes = 0;
   /** The room's epoch and last sequence number as this node knows them. */
   epoch: string;
   top: number;
@@ -15,6 +17,7 @@ export class RoomLog {
   constructor(
     readonly capacity: number,
     snapshot: RoomSnapshot,
+    readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     this.ring = new Array<SequencedLine | undefined>(capacity);
     this.epoch = snapshot.epoch;
@@ -27,6 +30,7 @@ export class RoomLog {
     if (line.epoch !== this.epoch) {
       this.epoch = line.epoch;
       this.count = 0;
+      this.bytes = 0;
     }
     this.top = line.seq;
     this.keep(line);
@@ -37,6 +41,7 @@ export class RoomLog {
     this.epoch = epoch;
     this.top = 0;
     this.count = 0;
+    this.bytes = 0;
   }
 
   /** The last `n` lines, oldest first. */
@@ -65,13 +70,26 @@ export class RoomLog {
 
   private keep(line: SequencedLine): void {
     if (this.capacity === 0) return;
+    if (this.count === this.capacity) this.bytes -= sizeOf(this.at(0));
     this.ring[this.next] = line;
     this.next = (this.next + 1) % this.capacity;
     this.count = Math.min(this.count + 1, this.capacity);
+    this.bytes += sizeOf(line);
+    // Over the byte bound: the oldest lines go first (the newest is always kept).
+    while (this.bytes > this.maxBytes && this.count > 1) {
+      this.bytes -= sizeOf(this.at(0));
+      this.ring[(this.next - this.count + this.capacity) % this.capacity] = undefined;
+      this.count--;
+    }
   }
 
   private at(i: number): SequencedLine {
     const start = (this.next - this.count + this.capacity) % this.capacity;
     return this.ring[(start + i) % this.capacity]!;
   }
+}
+
+/** What a kept line costs, roughly: its text (UTF-16 in V8) and the object around it. */
+function sizeOf(line: SequencedLine): number {
+  return 2 * (line.text.length + line.nick.length) + 96;
 }

@@ -32,6 +32,7 @@ function hubsOf(backplane: Backplane | undefined): Map<string, { hub: Hub; liste
 const HUB_WIDE = [
   ['history', 'history'],
   ['recover', 'recover'],
+  ['recoverBytes', 'recoverBytes'],
   ['announceLimit', 'announce'],
 ] as const satisfies ReadonlyArray<readonly [keyof ChatOptions, string]>;
 

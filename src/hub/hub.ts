@@ -529,12 +529,12 @@ export class Hub implements ChatContext {
     this.rooms.set(name, made);
     const snapshot = this.backplane.watch(name);
     if (!(snapshot instanceof Promise)) {
-      made.log = new RoomLog(this.logLength, snapshot);
+      made.log = new RoomLog(this.logLength, snapshot, this.options.recoverBytes);
       return made;
     }
     made.loading = snapshot.then(
       (s) => {
-        made.log = new RoomLog(this.logLength, s);
+        made.log = new RoomLog(this.logLength, s, this.options.recoverBytes);
         made.loading = undefined;
       },
       (err: unknown) => {

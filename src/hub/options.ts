@@ -30,6 +30,12 @@ export const DEFAULT_STALL_BUDGET_MS = 2_000;
  * recovery cap is the same). A client away longer is told the gap it missed instead.
  */
 export const DEFAULT_RECOVER = 300;
+/**
+ * 256 KiB: what one room's log (history and resume) may hold in memory, whichever of this and
+ * `recover` lines comes first — 300 lines of 4 KiB would be 1.2 MB a room, and there can be as
+ * many rooms as members.
+ */
+export const DEFAULT_RECOVER_BYTES = 256 * 1024;
 /** Rooms larger than this do not announce joins, leaves and nick changes. */
 export const DEFAULT_ANNOUNCE_LIMIT = 100;
 export const LOBBY = 'lobby';
@@ -47,6 +53,8 @@ export interface ChatOptions {
    * replays. @default 300
    */
   recover: number;
+  /** `recoverBytes`: memory one room's log may use, in bytes (the oldest lines go first). @default 262144 */
+  recoverBytes: number;
   /** `maxQueue`: bytes waiting for one member before it is disconnected as too slow. @default 1048576 */
   maxQueueBytes: number;
   /** `maxMessage`: longest chat line relayed, in bytes. @default 4096 */
@@ -84,6 +92,7 @@ export function chatOptionsFrom(params: ServiceParams): ChatOptions {
     floodBurst: count(params, 'burst', DEFAULT_FLOOD_BURST, 1),
     history: count(params, 'history', DEFAULT_HISTORY, 0),
     recover: count(params, 'recover', DEFAULT_RECOVER, 0),
+    recoverBytes: count(params, 'recoverBytes', DEFAULT_RECOVER_BYTES, 1024),
     maxQueueBytes,
     maxMessageBytes: count(params, 'maxMessage', DEFAULT_MAX_MESSAGE, 1),
     announceLimit: count(params, 'announce', DEFAULT_ANNOUNCE_LIMIT, 0),

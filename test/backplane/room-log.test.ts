@@ -45,6 +45,37 @@ describe('RoomLog (history and resume)', () => {
     );
   });
 
+  it('keeps the newest lines within its byte bound, and resumes only from what it kept', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 80 }), // text lengths
+        fc.integer({ min: 500, max: 20_000 }), // maxBytes
+        (lengths, maxBytes) => {
+          const log = new RoomLog(300, { epoch: 'e', top: 0, lines: [] }, maxBytes);
+          lengths.forEach((n, i) => log.add({ ...lineAt('e', i + 1), text: 'x'.repeat(n) }));
+          const kept = log.last(1000);
+          const cost = (n: number) => 2 * (n + 1) + 96;
+          // The newest lines, contiguous, as many as fit (the newest always).
+          let expected = 0;
+          let bytes = 0;
+          for (let i = lengths.length - 1; i >= 0; i--) {
+            if (expected > 0 && bytes + cost(lengths[i]!) > maxBytes) break;
+            bytes += cost(lengths[i]!);
+            expected++;
+          }
+          expect(kept.map((l) => l.seq)).toEqual(
+            Array.from({ length: expected }, (_, i) => lengths.length - expected + 1 + i),
+          );
+          if (lengths.length > 0) {
+            expect(log.after('e', lengths.length - expected)?.length).toBe(expected);
+            if (expected < lengths.length)
+              expect(log.after('e', lengths.length - expected - 1)).toBeUndefined();
+          }
+        },
+      ),
+    );
+  });
+
   it('starts over in a new epoch', () => {
     const log = new RoomLog(5, { epoch: 'a', top: 0, lines: [] });
     log.add(lineAt('a', 1));
