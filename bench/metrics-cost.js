@@ -14,11 +14,17 @@
 //   - fan-out: 1 sender → 100 chat members, a 1,000-message window, 64-byte lines: µs per delivery.
 // While a run against the metrics server is going, this script scrapes its /metrics once a second.
 // Server CPU comes from the bench's own /proc sampling over exactly the measured interval.
-// Reported: medians, the ratio of the medians, the median of the per-round ratios, min–max, and a
-// bootstrap 95 % interval of the ratio of medians (10,000 resamples of each side).
+// Reported: medians, the ratio of the medians, min–max, a bootstrap 95 % interval of the ratio of
+// medians (10,000 resamples of each side), and the median of the per-round ratios (with and without
+// measured back to back, so drift between rounds cancels) with its own bootstrap interval.
+// Then, since the counters are kept with or without --metrics and the flag adds only the HTTP
+// listener and the scrapes: the server CPU of one scrape with 100 request/reply connections and
+// 100 chat members open (200 scrapes in a row, from /proc), and what one scrape a second costs
+// against the server CPU per second of the measured runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -214,6 +220,61 @@ function bootstrapRatio(a, b, resamples = 10_000) {
   return [ratios[Math.floor(resamples * 0.025)], ratios[Math.floor(resamples * 0.975)]];
 }
 
+/** 95 % bootstrap interval of the median of per-round ratios. */
+function bootstrapMedian(v, resamples = 10_000) {
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const medians = [];
+  for (let i = 0; i < resamples; i++) {
+    medians.push(median(Array.from(v, () => v[Math.floor(random() * v.length)])));
+  }
+  medians.sort((x, y) => x - y);
+  return [medians[Math.floor(resamples * 0.025)], medians[Math.floor(resamples * 0.975)]];
+}
+
+/** CPU ns of a process so far: the sum of its threads' schedstat, as the bench reads it. */
+function cpuNs(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      /* the thread exited */
+    }
+  }
+  return ns;
+}
+
+function scrapeOnce(base) {
+  return new Promise((resolvePromise, reject) => {
+    get(`${base}/metrics`, (res) => {
+      res.resume();
+      res.on('end', resolvePromise);
+    }).on('error', reject);
+  });
+}
+
+/** Server CPU ms per scrape with 100 connections to upper and 100 chat members open and idle. */
+async function scrapeCost(server, count = 200) {
+  const open = (port) =>
+    new Promise((resolvePromise, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolvePromise(s));
+      s.on('error', reject);
+      s.resume();
+    });
+  const sockets = [];
+  try {
+    for (let i = 0; i < 100; i++) sockets.push(await open(server.upper), await open(server.chat));
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 10; i++) await scrapeOnce(server.metrics); // warm-up
+    const before = cpuNs(server.pid);
+    for (let i = 0; i < count; i++) await scrapeOnce(server.metrics);
+    return (cpuNs(server.pid) - before) / 1e6 / count;
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+}
+
 const pct = (r) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)} %`;
 const us = (x) => (x >= 10 ? x.toFixed(2) : x.toFixed(3));
 
@@ -227,6 +288,7 @@ const servers = { with: await startServer(true), without: await startServer(fals
 log(
   `servers: with --metrics pid ${servers.with.pid} (${servers.with.metrics}), without pid ${servers.without.pid}`,
 );
+let scrapeMs = NaN;
 const samples = Object.fromEntries(CASES.map((c) => [c.id, { with: [], without: [] }]));
 try {
   // One unmeasured run of each case against each server: JIT warm-up, first connections.
@@ -253,6 +315,10 @@ try {
       }
     }
   }
+  scrapeMs = await scrapeCost(servers.with);
+  log(
+    `scrape: ${scrapeMs.toFixed(2)} ms of server CPU per /metrics scrape (100 + 100 idle connections open)`,
+  );
 } finally {
   await stopServer(servers.with);
   await stopServer(servers.without);
@@ -262,6 +328,8 @@ const summary = CASES.map((c) => {
   const a = samples[c.id].with.map((m) => m.us);
   const b = samples[c.id].without.map((m) => m.us);
   const paired = a.map((x, i) => x / b[i]);
+  // Server CPU ms per second of the measured runs with --metrics: what one scrape a second is set against.
+  const cpuMsPerSecond = median(samples[c.id].with.map((m) => m.serverCpuPercent * 10));
   return {
     case: c.id,
     title: c.title,
@@ -271,6 +339,9 @@ const summary = CASES.map((c) => {
     ratioOfMedians: median(a) / median(b),
     medianPairedRatio: median(paired),
     pairedRatios: paired,
+    pairedBootstrap95: bootstrapMedian(paired),
+    serverCpuMsPerSecond: cpuMsPerSecond,
+    scrapeShare: scrapeMs / cpuMsPerSecond,
     bootstrap95: bootstrapRatio(a, b),
     scrapes: samples[c.id].with.reduce((n, m) => n + m.scrapes, 0),
     loadAverage: [
@@ -281,19 +352,22 @@ const summary = CASES.map((c) => {
 });
 
 const lines = [
-  `| case | without --metrics, median (min–max) | with --metrics, scraped 1/s, median (min–max) | with ÷ without (medians) | median of per-round ratios | bootstrap 95 % | load average |`,
+  '| case | without --metrics, median (min–max) | with --metrics, scraped 1/s, median (min–max) | with ÷ without (medians), bootstrap 95 % | per-round ratio: median, bootstrap 95 % | one scrape/s ÷ server CPU/s | load average |',
   '|---|---:|---:|---:|---:|---:|---:|',
   ...summary.map(
     (s) =>
       `| ${s.title}, ${s.unit} | ${us(s.without.median)} (${us(s.without.min)}–${us(s.without.max)}) | ` +
-      `${us(s.with.median)} (${us(s.with.min)}–${us(s.with.max)}) | ${s.ratioOfMedians.toFixed(3)} (${pct(s.ratioOfMedians)}) | ` +
-      `${s.medianPairedRatio.toFixed(3)} | ${s.bootstrap95.map((x) => x.toFixed(3)).join('–')} | ${s.loadAverage.join('–')} |`,
+      `${us(s.with.median)} (${us(s.with.min)}–${us(s.with.max)}) | ` +
+      `${s.ratioOfMedians.toFixed(3)} (${pct(s.ratioOfMedians)}), ${s.bootstrap95.map((x) => x.toFixed(3)).join('–')} | ` +
+      `${s.medianPairedRatio.toFixed(3)}, ${s.pairedBootstrap95.map((x) => x.toFixed(3)).join('–')} | ` +
+      `${(s.scrapeShare * 100).toFixed(2)} % (${scrapeMs.toFixed(2)} ms ÷ ${s.serverCpuMsPerSecond.toFixed(0)} ms) | ` +
+      `${s.loadAverage.join('–')} |`,
   ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (values.json !== undefined) {
   writeFileSync(
     values.json,
-    `${JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, summary, samples }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, scrapeMs, summary, samples }, null, 2)}\n`,
   );
 }
