@@ -68,7 +68,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export { sleep };
 
 /**
- * Start a server. Either it prints `tcp://127.0.0.1:PORT` on stdout (port 0 servers), or it was
+ * Start a server. Either it prints `tcp://127.0.0.1:PORT` (or `ws://…`) on stdout (port 0 servers), or it was
  * given `port` and is polled until it accepts. Resolves { child, port, pid, startupMs }.
  */
 export async function startServer({ argv, port, cwd, core = SERVER_CORE, timeoutMs = 15_000 }) {
@@ -89,7 +89,7 @@ export async function startServer({ argv, port, cwd, core = SERVER_CORE, timeout
     if (port === undefined) {
       child.stdout.on('data', (d) => {
         out += d;
-        const m = /tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        const m = /(?:tcp|ws):\/\/127\.0\.0\.1:(\d+)/.exec(out);
         if (m) resolve(Number(m[1]));
       });
       timer = setTimeout(() => fail(`printed no port within ${timeoutMs} ms`), timeoutMs);

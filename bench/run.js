@@ -9,8 +9,10 @@
 //   npm run bench -- --only fanout  only scenarios whose id contains "fanout"
 //   npm run bench -- --runs 5 --duration 10s
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderChart } from './chart.js';
@@ -31,6 +33,7 @@ import {
   stopServer,
 } from './lib.js';
 import { renderTables, evaluateTargets } from './targets.js';
+import { WebSocket } from 'ws';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -60,6 +63,11 @@ const QUICK = args.quick;
 const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const DURATION = args.duration ?? (QUICK ? '1s' : '5s');
 const IDLE_MEMBERS = QUICK ? 1000 : 10_000;
+
+function range(values) {
+  const v = values.filter((x) => Number.isFinite(x));
+  return v.length === 0 ? null : [Math.min(...v), Math.max(...v)];
+}
 
 function log(line) {
   process.stderr.write(`${line}\n`);
@@ -151,6 +159,47 @@ const HUBS = {
   },
 };
 
+// nats-server's WebSocket listener needs a config file (`websocket { no_tls: true }` has no flag).
+const TMP = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+process.on('exit', () => rmSync(TMP, { recursive: true, force: true }));
+
+async function natsWebSocketConfig(wsPort) {
+  const file = join(TMP, `nats-ws-${wsPort}.conf`);
+  const tcpPort = await freePort();
+  writeFileSync(
+    file,
+    `listen: "127.0.0.1:${tcpPort}"\nwebsocket {\n  listen: "127.0.0.1:${wsPort}"\n  no_tls: true\n}\n`,
+  );
+  return file;
+}
+
+/**
+ * WebSocket fan-out hubs (issue 9): the generator's members and sender are raw `ws` clients
+ * (permessage-deflate off) speaking each hub's dialect; `path` is where the hub upgrades.
+ */
+const WS_HUBS = {
+  switchboard: {
+    label: 'switchboard chat (ws)',
+    adapter: 'switchboard',
+    path: '/chat',
+    argv: async () => [...SB, 'chat@ws://127.0.0.1:0/chat?flood=0'],
+  },
+  socketio: {
+    label: 'Socket.IO 4 io.to(room).emit',
+    adapter: 'socketio',
+    path: '/socket.io/',
+    argv: async () => ['node', 'bench/servers/socketio-chat.js'],
+  },
+  nats: {
+    label: 'nats-server websocket',
+    adapter: 'nats',
+    tool: 'nats-server',
+    fixedPort: true,
+    path: '/',
+    argv: async (p) => ['nats-server', '-c', await natsWebSocketConfig(p)],
+  },
+};
+
 const ALL_RR = Object.keys(RR_SERVERS);
 const ALL_HUBS = Object.keys(HUBS);
 
@@ -220,7 +269,23 @@ const SCENARIOS = [
     pipeline: 1,
     servers: ALL_HUBS,
   },
+  {
+    // Issue 9: 1,000 WebSocket members. A 100-message window keeps 100,000 deliveries in flight, as
+    // the 1,000-message window does for 100 members: a member's queue stays small (~10 KB) and the
+    // slowest hub still drains its window well within the drain timeout.
+    id: 'ws-fanout-1000',
+    title: 'WebSocket chat fan-out: 1 sender → 1,000 members, flat out in a 100-message window',
+    kind: 'ws-fanout',
+    subscribers: 1000,
+    pipeline: 100,
+    servers: Object.keys(WS_HUBS),
+  },
 ];
+
+function hubDef(scenario, name) {
+  if (scenario.kind === 'rr') return RR_SERVERS[name];
+  return scenario.kind === 'ws-fanout' ? WS_HUBS[name] : HUBS[name];
+}
 
 function available(def) {
   return def.tool === undefined || has(def.tool);
@@ -235,9 +300,15 @@ async function startFor(scenario, name) {
       core: scenario.sameCore ? LOAD_CORE : SERVER_CORE,
     });
   }
-  const def = HUBS[name];
+  const def = hubDef(scenario, name);
   const port = def.fixedPort ? await freePort() : undefined;
-  return startServer({ argv: def.argv(port), port, cwd: ROOT });
+  return startServer({ argv: await def.argv(port), port, cwd: ROOT });
+}
+
+function targetUrl(scenario, name, port) {
+  return scenario.kind === 'ws-fanout'
+    ? `ws://127.0.0.1:${port}${WS_HUBS[name].path}`
+    : `tcp://127.0.0.1:${port}`;
 }
 
 function loadFlags(scenario, name) {
@@ -260,7 +331,7 @@ function loadFlags(scenario, name) {
     '--mode',
     'fanout',
     '--adapter',
-    HUBS[name].adapter,
+    hubDef(scenario, name).adapter,
     '--subscribers',
     String(scenario.subscribers),
     '--pipeline',
@@ -269,7 +340,7 @@ function loadFlags(scenario, name) {
 }
 
 async function runScenario(scenario, raw) {
-  const names = scenario.servers.filter((n) => available(scenario.kind === 'rr' ? RR_SERVERS[n] : HUBS[n]));
+  const names = scenario.servers.filter((n) => available(hubDef(scenario, n)));
   log(`\n== ${scenario.title}: ${names.join(', ')} × ${RUNS} run(s) of ${DURATION}`);
   const servers = {};
   for (const name of names) {
@@ -292,7 +363,7 @@ async function runScenario(scenario, raw) {
         try {
           // The server's pid is known here: no need for the bench to look it up from the port.
           const flags = [...loadFlags(scenario, name), '--server-pid', String(server.pid)];
-          outcome = await runLoad(ROOT, `tcp://127.0.0.1:${server.port}`, flags, {
+          outcome = await runLoad(ROOT, targetUrl(scenario, name, server.port), flags, {
             core: scenario.sameCore ? LOAD_CORE : undefined,
           });
         } catch (err) {
@@ -311,11 +382,12 @@ async function runScenario(scenario, raw) {
         log(
           `  ${name.padEnd(12)} run ${r + 1}: ${rate.toLocaleString('en-US').padStart(10)} /s  p50 ${res.latency.p50Us} µs  ` +
             `server cpu ${Math.round(serverCpu)} %, ${usPerUnit} µs/${res.mode === 'fanout' ? 'delivery' : 'msg'}  ` +
-            `bench cpu ${res.cpu.percentOfOneCore} %${res.generatorSaturated ? ' (saturated)' : ''}` +
+            `bench cpu ${res.cpu.percentOfOneCore} %${res.generatorSaturated ? ' (saturated)' : ''}  load ${os.loadavg()[0].toFixed(2)}` +
             `${res.serverCpuNote ? `  note: ${res.serverCpuNote}` : ''}${errs}`,
         );
         runs[name].push({
           ...res,
+          loadAverage: os.loadavg()[0],
           serverCpuPercent: serverCpu,
           serverUsPerUnit: usPerUnit,
           rssKiB: rssKiB(server.pid),
@@ -327,6 +399,7 @@ async function runScenario(scenario, raw) {
           ...res,
           serverCpuPercent: serverCpu,
           serverUsPerUnit: usPerUnit,
+          loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
         });
       }
     }
@@ -337,7 +410,7 @@ async function runScenario(scenario, raw) {
   for (const name of names) {
     const rs = runs[name];
     if (rs.length === 0) continue;
-    const def = scenario.kind === 'rr' ? RR_SERVERS[name] : HUBS[name];
+    const def = hubDef(scenario, name);
     summary[name] = {
       label: def.label,
       runs: rs.length,
@@ -348,6 +421,10 @@ async function runScenario(scenario, raw) {
       // Server CPU µs per reply (fan-out: per delivery): the figure that stays honest when the
       // generator, not the server, is the ceiling.
       serverUsPerUnit: median(rs.map((x) => x.serverUsPerUnit)),
+      // The spread over the runs, [min, max]: on a shared machine a median alone hides the noise.
+      rateRange: range(rs.map((x) => (x.mode === 'fanout' ? x.deliveriesPerSec : x.messagesPerSec))),
+      serverUsRange: range(rs.map((x) => x.serverUsPerUnit)),
+      loadAverageRange: range(rs.map((x) => Math.round(x.loadAverage * 100) / 100)),
       benchCpuPercent: median(rs.map((x) => x.cpu.percentOfOneCore)),
       // Saturated when most runs were (the rate shown is their median): targets then compare CPU.
       saturatedRuns: rs.filter((x) => x.generatorSaturated).length,
@@ -414,6 +491,74 @@ async function idleMembers(name, count) {
   }
 }
 
+/**
+ * One idle WebSocket member of a hub (issue 9), speaking just enough of its dialect to join the
+ * room and stay there: switchboard lands in its lobby, nats-server gets CONNECT and SUB, Socket.IO
+ * gets its namespace connect and a 'join', and its pings are answered (as its client does).
+ */
+function idleWsMember(name, url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('error', reject);
+    ws.on('message', (data) => {
+      const text = data.toString('latin1');
+      if (name === 'socketio') {
+        if (text.startsWith('0{')) ws.send('40');
+        else if (text.startsWith('40')) {
+          ws.send('42["join","idle"]');
+          resolve(ws);
+        } else if (text === '2') ws.send('3');
+      } else if (name === 'nats' && text.startsWith('PING')) ws.send(Buffer.from('PONG\r\n'));
+    });
+    ws.once('open', () => {
+      ws.off('error', reject);
+      ws.on('error', () => {});
+      if (name === 'nats')
+        ws.send(Buffer.from('CONNECT {"verbose":false,"pedantic":false}\r\nSUB idle 1\r\n'));
+      if (name !== 'socketio') resolve(ws);
+    });
+  });
+}
+
+/** Connect `count` idle WebSocket members to a hub and report the server's RSS growth per member. */
+async function idleWsMembers(name, count) {
+  const def = WS_HUBS[name];
+  const port = def.fixedPort ? await freePort() : undefined;
+  const server = await startServer({ argv: await def.argv(port), port, cwd: ROOT });
+  const sockets = [];
+  try {
+    await sleep(1000);
+    const before = rssKiB(server.pid);
+    const url = `ws://127.0.0.1:${server.port}${name === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : def.path}`;
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        next++;
+        sockets.push(await idleWsMember(name, url));
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, worker));
+    await sleep(3000);
+    const after = rssKiB(server.pid);
+    const alive = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
+    const perMemberKiB = Math.round(((after - before) / count) * 100) / 100;
+    log(
+      `  idle ws ${name}: ${alive}/${count} connected, RSS ${before} -> ${after} KiB, ${perMemberKiB} KiB per member`,
+    );
+    return {
+      label: def.label,
+      members: count,
+      connected: alive,
+      rssBeforeKiB: before,
+      rssAfterKiB: after,
+      perMemberKiB,
+    };
+  } finally {
+    for (const s of sockets) s.terminate();
+    await stopServer(server);
+  }
+}
+
 async function startupTime(times) {
   const samples = [];
   for (let i = 0; i < times; i++) {
@@ -466,6 +611,19 @@ if (args.only === undefined || 'idle'.includes(args.only)) {
     }
   }
 }
+let idleWs;
+if (args.only === undefined || 'ws-idle'.includes(args.only)) {
+  log(`\n== ${IDLE_MEMBERS.toLocaleString('en-US')} idle WebSocket members in one chat room`);
+  idleWs = {};
+  for (const name of Object.keys(WS_HUBS)) {
+    if (!available(WS_HUBS[name])) continue;
+    try {
+      idleWs[name] = await idleWsMembers(name, IDLE_MEMBERS);
+    } catch (err) {
+      log(`  idle ws ${name}: ${err.message}`);
+    }
+  }
+}
 if (args.only === undefined || 'startup'.includes(args.only)) {
   log('\n== switchboard serve: spawn to listening');
   startup = await startupTime(QUICK ? 2 : 5);
@@ -480,6 +638,7 @@ const results = {
   machine,
   scenarios,
   idle,
+  idleWs,
   startup,
 };
 results.targets = evaluateTargets(results);

@@ -162,6 +162,27 @@ export function evaluateTargets(results) {
       met: a ? kb <= 6 && a.connected === a.members : null,
     });
   }
+  // Issue 9, item 4: WebSocket fan-out 1 → 1,000 and idle WebSocket members.
+  ratioTarget('ws-fanout-1000', 'socketio', 'socketio', 3, 'WebSocket fan-out 1→1,000 (100 window)');
+  ratioTarget('ws-fanout-1000', 'nats-ws', 'nats', 1.0, 'WebSocket fan-out 1→1,000 (100 window)');
+  {
+    const a = results.idleWs?.switchboard;
+    const peers = ['socketio', 'nats']
+      .map((n) => results.idleWs?.[n])
+      .filter((x) => x !== undefined)
+      .map((x) => `${x.label} ${fmt(x.perMemberKiB * 1.024, 2)} KB`);
+    const kb = a ? a.perMemberKiB * 1.024 : NaN;
+    out.push({
+      target: `${fmt(a?.members ?? 10000)} idle WebSocket chat members: ≤ 10 KB server RSS per member`,
+      measured: a
+        ? `${fmt(kb, 2)} KB per member (${fmt(a.connected)} connected)${peers.length > 0 ? `; ${peers.join('; ')}` : ''}`
+        : 'not measured',
+      ratio: null,
+      basis: 'RSS per member',
+      goal: '≤ 10 KB',
+      met: a ? kb <= 10 && a.connected === a.members : null,
+    });
+  }
   {
     const s = results.startup;
     out.push({
@@ -229,6 +250,19 @@ export function renderTables(results) {
       '| hub | members | connected | RSS before | RSS after | per member |',
       '|---|---:|---:|---:|---:|---:|',
       ...Object.values(results.idle).map(
+        (i) =>
+          `| ${i.label} | ${fmt(i.members)} | ${fmt(i.connected)} | ${fmt(i.rssBeforeKiB)} KiB | ${fmt(i.rssAfterKiB)} KiB | ${fmt(i.perMemberKiB * 1.024, 2)} KB |`,
+      ),
+      '',
+    );
+  }
+  if (results.idleWs) {
+    parts.push(
+      '### Idle WebSocket members in one chat room',
+      '',
+      '| hub | members | connected | RSS before | RSS after | per member |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...Object.values(results.idleWs).map(
         (i) =>
           `| ${i.label} | ${fmt(i.members)} | ${fmt(i.connected)} | ${fmt(i.rssBeforeKiB)} KiB | ${fmt(i.rssAfterKiB)} KiB | ${fmt(i.perMemberKiB * 1.024, 2)} KB |`,
       ),

@@ -34,13 +34,20 @@ export async function openBenchSocket(o: ResolvedBenchOptions): Promise<Socket> 
  * Open `count` connections, at most `parallel` connects at a time: a thousand SYNs at once would
  * overflow a default listen backlog and measure the kernel's retry timer instead of the server.
  */
-export async function openMany(o: ResolvedBenchOptions, count: number, parallel = 64): Promise<Socket[]> {
-  const sockets: Socket[] = new Array<Socket>(count);
+export async function openMany<T extends { destroy(): void } = Socket>(
+  o: ResolvedBenchOptions,
+  count: number,
+  parallel = 64,
+  open: (o: ResolvedBenchOptions) => Promise<T> = openBenchSocket as unknown as (
+    o: ResolvedBenchOptions,
+  ) => Promise<T>,
+): Promise<T[]> {
+  const sockets: T[] = new Array<T>(count);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       const i = next++;
-      sockets[i] = await openBenchSocket(o);
+      sockets[i] = await open(o);
     }
   };
   try {

@@ -7,8 +7,7 @@
  * probes (`#<tag>p#`) until every member has seen one: the room is then known to be complete,
  * whatever greeting or join protocol the hub has.
  */
-import type { Socket } from 'node:net';
-import { fanoutAdapter, type FanoutAdapter } from './adapters/index.js';
+import { fanoutAdapter, type BenchLink, type FanoutAdapter } from './adapters/index.js';
 import { openBenchSocket, openMany, targetName } from './connect.js';
 import { CpuMeter, GENERATOR_SATURATED_PERCENT } from './cpu.js';
 import { excerpt } from './expect.js';
@@ -17,6 +16,7 @@ import type { ResolvedBenchOptions } from './options.js';
 import { makePayloads } from './payload.js';
 import { ServerCpuProbe } from './server-cpu.js';
 import { emptyErrors, errorTotal, noteError, type BenchErrors, type FanoutResult } from './result.js';
+import { WsLink } from './ws-link.js';
 
 const HASH = 0x23;
 const LF = 0x0a;
@@ -65,6 +65,8 @@ interface Run {
   readonly adapter: FanoutAdapter;
   readonly tag: Buffer;
   readonly padding: Buffer;
+  /** Bytes after the body on a delivery line (the adapter's `trailer`). */
+  readonly trailer: number;
   readonly sendTimes: GrowableTimes;
   readonly counts: GrowableCounts;
   readonly histogram: LatencyHistogram;
@@ -90,12 +92,13 @@ class Member {
 
   constructor(
     private readonly run: Run,
-    private readonly socket: Socket,
+    private readonly socket: BenchLink,
     private readonly index: number,
     private readonly onProbe: () => void,
   ) {
-    socket.on('data', this.onData);
-    socket.on('error', (err) => this.fail(`member ${index} to ${targetName(run.o)}: ${err.message}`));
+    if (!(socket instanceof WsLink)) socket.on('data', this.onData);
+    else socket.setReceiver(socket.framing === 'lines' ? this.onMessage : this.onData);
+    socket.on('error', (err: Error) => this.fail(`member ${index} to ${targetName(run.o)}: ${err.message}`));
     const closed = (): void => this.fail(`member ${index}: the hub closed the connection${this.lastWords()}`);
     socket.on('end', closed);
     socket.on('close', closed);
@@ -136,6 +139,23 @@ class Member {
     if (start < chunk.length) this.carry = chunk.subarray(start);
   };
 
+  /**
+   * One WebSocket message that is one line (no newline; a newline inside splits it, so a
+   * multi-line notice is read as its lines).
+   */
+  private readonly onMessage = (message: Buffer): void => {
+    const now = performance.now();
+    let start = 0;
+    for (;;) {
+      const lf = message.indexOf(LF, start);
+      if (lf === -1) break;
+      this.line(message, start, lf, now);
+      if (this.done) return;
+      start = lf + 1;
+    }
+    this.line(message, start, message.length, now);
+  };
+
   /** One line: buf[start..end), without its `\n`. */
   private line(buf: Buffer, start: number, end: number, now: number): void {
     const run = this.run;
@@ -149,6 +169,7 @@ class Member {
     }
     const tag = run.tag;
     for (let k = 0; k < TAG_LENGTH; k++) if (buf[at + 1 + k] !== tag[k]) return; // another run's line
+    end -= run.trailer;
     let i = at + 1 + TAG_LENGTH;
     if (buf[i] === PROBE) {
       if (!this.sawProbe) {
@@ -222,6 +243,35 @@ class Member {
   }
 }
 
+/**
+ * A member's or the sender's connection: over `ws://` a raw WebSocket client speaking the
+ * adapter's WebSocket dialect (handshake included), else the bench's socket for the URL.
+ */
+async function openFanoutLink(o: ResolvedBenchOptions, adapter: FanoutAdapter): Promise<BenchLink> {
+  const ws = adapter.websocket;
+  if (o.endpoint.transport !== 'ws' || ws === undefined) return openBenchSocket(o);
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `ws://${host}:${o.port}${ws.path(o.endpoint.path === '' ? '/' : o.endpoint.path)}`;
+  const link = await WsLink.open(url, ws.framing, ws.binary, o.connectTimeoutMs);
+  if (ws.handshake !== undefined) {
+    try {
+      await withTimeout(ws.handshake(link), o.connectTimeoutMs, `${adapter.name} handshake on ${url}`);
+    } catch (err) {
+      link.destroy();
+      throw err;
+    }
+  }
+  return link;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 function randomTag(): Buffer {
   const tag = Buffer.allocUnsafe(TAG_LENGTH);
   for (let i = 0; i < TAG_LENGTH; i++) tag[i] = 0x61 + Math.floor(Math.random() * 26);
@@ -239,6 +289,7 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     adapter,
     tag,
     padding: makePayloads(1, o.size, o.seed)[0]!,
+    trailer: adapter.trailer ?? 0,
     sendTimes: new GrowableTimes(),
     counts: new GrowableCounts(),
     histogram: new LatencyHistogram(),
@@ -255,8 +306,9 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     o.serverPid,
     o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port },
   );
-  const memberSockets = await openMany(o, o.subscribers, adapter.connectParallel);
-  const sender = await openBenchSocket(o).catch((err: unknown) => {
+  const open = (): Promise<BenchLink> => openFanoutLink(o, adapter);
+  const memberSockets = await openMany(o, o.subscribers, adapter.connectParallel, open);
+  const sender = await open().catch((err: unknown) => {
     for (const s of memberSockets) s.destroy();
     throw err;
   });
@@ -269,17 +321,22 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
         if (++probesSeen === o.subscribers) allProbed();
       }),
   );
-  sender.on('data', (chunk: Buffer) => {
-    // The sender reads only protocol chatter (greetings, nats PING) and answers what needs it.
-    for (const line of chunk.toString('latin1').split('\n')) {
-      if (line.startsWith('PING')) {
-        const b = Buffer.from(line);
-        adapter.onControlLine(b, 0, b.length, sender);
-      }
+  // The sender reads only protocol chatter (greetings, nats PING, Socket.IO ping) and answers what
+  // needs it; there is no delivery to it, and what it is told is not the run's problem.
+  const senderHears = (chunk: Buffer): void => {
+    let start = 0;
+    while (start < chunk.length) {
+      let lf = chunk.indexOf(LF, start);
+      if (lf === -1) lf = chunk.length;
+      const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
+      adapter.onControlLine(chunk, start, end, sender);
+      start = lf + 1;
     }
-  });
+  };
+  if (sender instanceof WsLink) sender.setReceiver(senderHears);
+  else sender.on('data', senderHears);
   let senderProblem: string | undefined;
-  sender.on('error', (err) => (senderProblem ??= `sender: ${err.message}`));
+  sender.on('error', (err: Error) => (senderProblem ??= `sender: ${err.message}`));
   sender.on('end', () => (senderProblem ??= 'sender: the hub closed the connection'));
   sender.on('close', () => (senderProblem ??= 'sender: the hub closed the connection'));
 

@@ -15,9 +15,14 @@ export type ExpectKind = (typeof EXPECT_KINDS)[number];
 export const BENCH_MODES = ['request-reply', 'fanout'] as const;
 export type BenchMode = (typeof BENCH_MODES)[number];
 
-export const FANOUT_ADAPTERS = ['switchboard', 'line', 'ncat', 'nats'] as const;
-/** What speaks to the hub: switchboard's chat, a plain line relay, `ncat --chat`, or nats-server. */
+export const FANOUT_ADAPTERS = ['switchboard', 'line', 'ncat', 'nats', 'socketio'] as const;
+/**
+ * What speaks to the hub: switchboard's chat, a plain line relay, `ncat --chat`, nats-server, or
+ * Socket.IO 4 (`bench/servers/socketio-chat.js`, over `ws://` only).
+ */
 export type FanoutAdapterName = (typeof FANOUT_ADAPTERS)[number];
+/** The adapters that speak over a raw WebSocket client (`ws://` fan-out). */
+const WEBSOCKET_ADAPTERS: ReadonlySet<FanoutAdapterName> = new Set(['switchboard', 'nats', 'socketio']);
 
 /** 10 s: the default length of a run when neither duration nor messages is given. */
 export const DEFAULT_DURATION_MS = 10_000;
@@ -128,6 +133,8 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
       ? undefined
       : whole('duration', options.durationMs, DEFAULT_DURATION_MS, 1, 86_400_000);
   const size = whole('size', options.size, 64, mode === 'fanout' ? 16 : 0, 16 * 1024 * 1024);
+  const adapter = oneOf('adapter', options.adapter, FANOUT_ADAPTERS, 'switchboard');
+  if (mode === 'fanout') checkAdapterTransport(adapter, endpoint.transport, options.url);
   if (framing === 'raw' && size === 0) {
     throw new InvalidOptionError('raw framing has no empty messages; use --size 1 or more');
   }
@@ -152,7 +159,7 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
     framing,
     expect,
     subscribers: whole('subscribers', options.subscribers, 10, 1, 100_000),
-    adapter: oneOf('adapter', options.adapter, FANOUT_ADAPTERS, 'switchboard'),
+    adapter,
     seed: whole('seed', options.seed, 1, 0, 2 ** 31),
     drainTimeoutMs: whole('drainTimeout', options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 0, 3_600_000),
     connectTimeoutMs: whole(
@@ -165,6 +172,19 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
     onProgress: options.onProgress,
     serverPid: resolveServerPid(options.serverPid),
   };
+}
+
+function checkAdapterTransport(adapter: FanoutAdapterName, transport: string, url: string): void {
+  if (adapter === 'socketio' && transport !== 'ws') {
+    throw new InvalidOptionError(
+      `--adapter socketio speaks Socket.IO over WebSocket; give a ws:// URL (ws://HOST:PORT/socket.io/), not ${url}`,
+    );
+  }
+  if (transport === 'ws' && !WEBSOCKET_ADAPTERS.has(adapter)) {
+    throw new InvalidOptionError(
+      `--adapter ${adapter} has no WebSocket fan-out; over ws:// use --adapter ${[...WEBSOCKET_ADAPTERS].join(', ')}`,
+    );
+  }
 }
 
 function resolveServerPid(pid: number | 'auto' | 'off' | undefined): number | 'auto' | 'off' {

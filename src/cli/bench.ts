@@ -55,7 +55,9 @@ Examples:
   switchboard bench 'tcp://127.0.0.1:9000?framing=len32be' --connections 100 --pipeline 16 --duration 10s
   switchboard bench tcp://127.0.0.1:9000 --framing line --expect echo --messages 100000 --json
   switchboard bench 'tcp://127.0.0.1:8089?flood=0' --mode fanout --subscribers 100 --duration 5s
-  switchboard bench tcp://127.0.0.1:4222 --mode fanout --adapter nats --subscribers 100 --pipeline 1`;
+  switchboard bench tcp://127.0.0.1:4222 --mode fanout --adapter nats --subscribers 100 --pipeline 1
+  switchboard bench ws://127.0.0.1:8090/chat --mode fanout --subscribers 1000 --pipeline 100
+  switchboard bench ws://127.0.0.1:3000/socket.io/ --mode fanout --adapter socketio --subscribers 1000`;
 
 export function benchCommand(): Command {
   return new Command('bench')

@@ -113,8 +113,16 @@ export class WsConnection implements Connection {
   write(data: Buffer): boolean {
     if (!this.writable) return false;
     this.corkForTurn();
-    // DESIGN §2: text answers text, when the reply is valid UTF-8; binary otherwise.
-    this.ws.send(data, this.lastWasBinary || !isUtf8(data) ? BINARY : TEXT);
+    if (this.isServer && data.length <= SHARED_FRAME_MAX && this.ws.readyState === WebSocket.OPEN) {
+      // A server's frames are not masked, so a payload's frame is the same bytes for every
+      // connection: the hub writes one Buffer to every member of a room, and it is framed (and its
+      // UTF-8 checked) once per turn, not once per member. Written straight to the socket, in
+      // order with ws's own frames: without permessage-deflate ws writes every frame at once.
+      this.socket.write(serverFrame(data, this.lastWasBinary));
+    } else {
+      // DESIGN §2: text answers text, when the reply is valid UTF-8; binary otherwise.
+      this.ws.send(data, this.lastWasBinary || !isUtf8(data) ? BINARY : TEXT);
+    }
     return !this.socket.writableNeedDrain;
   }
 
@@ -231,3 +239,57 @@ export class WsConnection implements Connection {
 
 const BINARY = { binary: true } as const;
 const TEXT = { binary: false } as const;
+
+/** Payloads up to this size are framed into one buffer (a copy); larger ones go through ws. */
+const SHARED_FRAME_MAX = 16 * 1024;
+const OPCODE_TEXT = 0x1;
+const OPCODE_BINARY = 0x2;
+const FIN = 0x80;
+
+/** This turn's frames by payload, for text-or-binary (as the peer wrote) and for binary only. */
+let framesAsPeer: Map<Buffer, Buffer> | undefined;
+let framesBinary: Map<Buffer, Buffer> | undefined;
+
+function forgetFrames(): void {
+  framesAsPeer = undefined;
+  framesBinary = undefined;
+}
+
+/**
+ * The unmasked frame (RFC 6455 §5.2) of `data` as one Buffer: text when `binary` is false and the
+ * payload is valid UTF-8 (DESIGN §2), else binary. Kept until the end of the turn, by payload.
+ */
+function serverFrame(data: Buffer, binary: boolean): Buffer {
+  let cache = binary ? framesBinary : framesAsPeer;
+  if (cache === undefined) {
+    if (framesAsPeer === undefined && framesBinary === undefined) process.nextTick(forgetFrames);
+    cache = new Map();
+    if (binary) framesBinary = cache;
+    else framesAsPeer = cache;
+  }
+  let frame = cache.get(data);
+  if (frame === undefined) {
+    frame = encodeFrame(data, binary || !isUtf8(data) ? OPCODE_BINARY : OPCODE_TEXT);
+    cache.set(data, frame);
+  }
+  return frame;
+}
+
+function encodeFrame(data: Buffer, opcode: number): Buffer {
+  const n = data.length;
+  const header = n < 126 ? 2 : n < 0x1_0000 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + n);
+  frame[0] = FIN | opcode;
+  if (n < 126) {
+    frame[1] = n;
+  } else if (n < 0x1_0000) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 2);
+    frame.writeUInt32BE(n >>> 0, 6);
+  }
+  data.copy(frame, header);
+  return frame;
+}

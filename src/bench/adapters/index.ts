@@ -2,9 +2,10 @@ import type { FanoutAdapterName } from '../options.js';
 import type { FanoutAdapter } from './adapter.js';
 import { lineRelayAdapter } from './line-relay.js';
 import { natsAdapter } from './nats.js';
+import { socketIoAdapter } from './socket-io.js';
 import { switchboardChatAdapter } from './switchboard-chat.js';
 
-export type { FanoutAdapter } from './adapter.js';
+export type { BenchLink, FanoutAdapter } from './adapter.js';
 
 export function fanoutAdapter(name: FanoutAdapterName): FanoutAdapter {
   switch (name) {
@@ -15,5 +16,7 @@ export function fanoutAdapter(name: FanoutAdapterName): FanoutAdapter {
       return lineRelayAdapter(name);
     case 'nats':
       return natsAdapter;
+    case 'socketio':
+      return socketIoAdapter;
   }
 }

@@ -4,9 +4,12 @@ import type { FanoutAdapter } from './adapter.js';
  * nats-server's text protocol over a raw socket: `CONNECT`, `SUB subject sid`, `PUB subject n`,
  * and `MSG subject sid n` + payload to subscribers; `PING` must be answered with `PONG`.
  * Verbose mode is off, as in nats bench, so the server sends no `+OK` per publish.
+ * Over WebSocket (nats-server's `websocket { no_tls: true }` listener) the same bytes travel in
+ * binary messages as a stream: a message may hold several protocol lines or part of one.
  */
 export const natsAdapter: FanoutAdapter = {
   name: 'nats',
+  websocket: { path: (p) => p, framing: 'stream', binary: true },
   setup: (socket, role, room) => {
     socket.write('CONNECT {"verbose":false,"pedantic":false,"protocol":1,"name":"switchboard-bench"}\r\n');
     if (role === 'member') socket.write(`SUB ${room} 1\r\n`);

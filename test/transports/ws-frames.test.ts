@@ -1,0 +1,66 @@
+import { once } from 'node:events';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
+import { startServer } from '../helpers/socket.js';
+
+/** A raw `ws` client that records every message with its type; closed when the test ends. */
+async function wsClient(url: string) {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  onTestFinished(() => ws.terminate());
+  const received: Array<{ data: Buffer; binary: boolean }> = [];
+  let wake: (() => void) | undefined;
+  ws.on('message', (data: Buffer, binary) => {
+    received.push({ data, binary });
+    wake?.();
+  });
+  ws.on('error', () => undefined);
+  await once(ws, 'open');
+  return {
+    ws,
+    async next(): Promise<{ data: Buffer; binary: boolean }> {
+      while (received.length === 0) await new Promise<void>((r) => (wake = r));
+      return received.shift()!;
+    },
+    /** The next message whose text matches, skipping the others (greetings, join notices). */
+    async nextMatching(re: RegExp): Promise<{ data: Buffer; binary: boolean }> {
+      for (;;) {
+        const m = await this.next();
+        if (re.test(m.data.toString('latin1'))) return m;
+      }
+    },
+  };
+}
+
+describe('ws:// server frames (one frame per payload, shared by every connection of a turn)', () => {
+  it('every length class of RFC 6455 §5.2 arrives intact, as text and as binary', async () => {
+    const s = await startServer('echo@ws://127.0.0.1:0/');
+    const c = await wsClient(s.listeners[0]!.url);
+    // 7-bit, 16-bit and 64-bit lengths; the largest goes through ws's own sender.
+    for (const n of [0, 1, 125, 126, 127, 16 * 1024, 16 * 1024 + 1, 65_535, 65_536, 200_000]) {
+      const text = 'é'.repeat(Math.floor(n / 2)) + 'x'.repeat(n % 2);
+      c.ws.send(text);
+      const t = await c.next();
+      expect(t.binary).toBe(false);
+      expect(t.data.length).toBe(n);
+      expect(t.data.toString('utf8')).toBe(text);
+      const bytes = Buffer.alloc(n, n % 251);
+      c.ws.send(bytes, { binary: true });
+      expect(await c.next()).toEqual({ data: bytes, binary: true });
+    }
+  });
+
+  it('one room line to members who last wrote text and binary: each gets its own type', async () => {
+    const s = await startServer('chat@ws://127.0.0.1:0/chat');
+    const url = s.listeners[0]!.url;
+    const [a, b, c] = [await wsClient(url), await wsClient(url), await wsClient(url)];
+    a.ws.send('/nick alice');
+    await a.nextMatching(/alice/);
+    c.ws.send(Buffer.from('/nick carol'), { binary: true });
+    await c.nextMatching(/carol/);
+    b.ws.send('/nick bob');
+    await b.nextMatching(/bob/);
+    b.ws.send('hello, both');
+    expect(await a.nextMatching(/^<bob>/)).toEqual({ data: Buffer.from('<bob> hello, both'), binary: false });
+    expect(await c.nextMatching(/^<bob>/)).toEqual({ data: Buffer.from('<bob> hello, both'), binary: true });
+  });
+});
