@@ -268,7 +268,9 @@ function serverFrame(data: Buffer, binary: boolean): Buffer {
     else framesAsPeer = cache;
   }
   let frame = cache.get(data);
-  if (frame === undefined) {
+  // A service may reuse one Buffer for several replies in a turn (MessageHandler allows writing
+  // into a message in place): the cached frame is only taken while it still holds these bytes.
+  if (frame === undefined || !frame.subarray(frame.length - data.length).equals(data)) {
     frame = encodeFrame(data, binary || !isUtf8(data) ? OPCODE_BINARY : OPCODE_TEXT);
     cache.set(data, frame);
   }

@@ -54,7 +54,7 @@ describe('RoomLog (history and resume)', () => {
           const log = new RoomLog(300, { epoch: 'e', top: 0, lines: [] }, maxBytes);
           lengths.forEach((n, i) => log.add({ ...lineAt('e', i + 1), text: 'x'.repeat(n) }));
           const kept = log.last(1000);
-          const cost = (n: number) => 2 * (n + 1) + 96;
+          const cost = (n: number) => n + 1 + 96;
           // The newest lines, contiguous, as many as fit (the newest always).
           let expected = 0;
           let bytes = 0;
