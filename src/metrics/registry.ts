@@ -27,7 +27,11 @@ export interface MetricsRegistry {
  */
 export function createMetricsRegistry(read: () => ServerStats, version: string): MetricsRegistry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop-delay monitor samples every 100 ms rather than prom-client's default 10 ms: at
+  // 10 ms its 100 wake-ups a second cost an idle server ~5 ms of CPU a second (docs/benchmarks.md,
+  // metrics cost), more than every scrape; lag percentiles from 10 samples a second still show a
+  // loop that falls behind.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   let snapshot: ServerStats | undefined;
   const current = (): ServerStats => snapshot ?? read();
 
