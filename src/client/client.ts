@@ -45,6 +45,13 @@ export interface ClientOptions extends FramingOptions {
   reconnect?: boolean | BackoffOptions;
   /** Unclaimed messages held before the client pauses reading. @default 1024 */
   inboxLimit?: number;
+  /**
+   * More endpoints of the same service (other nodes of a chat hub on one backplane, say). Connecting
+   * tries the URL given to `connect()` and then these, in turn, until one answers; with `reconnect`
+   * each attempt after a loss goes to the next of them, round robin, with the backoff between
+   * attempts. `url` names the endpoint in use. @default []
+   */
+  alternates?: readonly string[];
 }
 
 export interface ClientEvents {
@@ -54,10 +61,19 @@ export interface ClientEvents {
   drain: [];
   /** The connection was lost; with reconnect on, `reconnecting` follows. */
   disconnect: [error: Error | undefined];
-  reconnecting: [info: { attempt: number; delayMs: number }];
+  /** The next attempt, to `url` (round robin over the URL and `alternates`), after `delayMs`. */
+  reconnecting: [info: { attempt: number; delayMs: number; url: string }];
   reconnect: [];
   /** The client is finished: closed by us, by the server, or out of reconnect attempts. */
   close: [error: Error | undefined];
+}
+
+/** One endpoint the client may connect to, with what its URL resolves to. */
+interface Target {
+  readonly endpoint: Endpoint;
+  readonly url: string;
+  readonly transport: Transport;
+  readonly framing: SessionFraming;
 }
 
 interface PendingRequest {
@@ -73,10 +89,9 @@ type State = 'open' | 'ending' | 'reconnecting' | 'closed';
  * messages no request claims go to 'message' listeners and to async iteration.
  */
 export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<Buffer> {
-  readonly url: string;
-  readonly framing: SessionFraming;
   private link!: Link;
-  private readonly transport: Transport;
+  /** The endpoint in use (or being tried): an index into `targets`. */
+  private current = 0;
   private state: State = 'open';
   private readonly pending: PendingRequest[] = [];
   private readonly inbox: Buffer[] = [];
@@ -91,24 +106,30 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
   private constructor(
-    private readonly endpoint: Endpoint,
+    private readonly targets: readonly Target[],
     private readonly options: ClientOptions,
   ) {
     super();
-    this.url = formatEndpoint(endpoint);
-    this.transport = transportFor(endpoint.transport);
-    this.framing =
-      this.transport.kind === 'datagram'
-        ? 'datagram'
-        : this.transport.kind === 'message'
-          ? 'message'
-          : (options.framing ?? 'raw');
     const reconnect = options.reconnect;
     this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;
   }
 
+  /** The endpoint in use: after a reconnect, maybe one of `alternates`. */
+  get url(): string {
+    return this.target.url;
+  }
+
+  /** How messages are delimited on the endpoint in use. */
+  get framing(): SessionFraming {
+    return this.target.framing;
+  }
+
   get peer(): string {
     return this.link.peer;
+  }
+
+  private get target(): Target {
+    return this.targets[this.current]!;
   }
 
   /**
@@ -116,25 +137,9 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
    * @throws InvalidEndpointError | InvalidOptionError | ConnectionRefusedError | ConnectTimeoutError
    */
   static async connect(url: string, options: ClientOptions = {}): Promise<Client> {
-    const endpoint = parseEndpoint(url);
-    const transport = transportFor(endpoint.transport);
-    const known = ['framing', ...transport.connectParams];
-    for (const key of endpoint.params.keys()) {
-      if (!known.includes(key)) {
-        throw new InvalidOptionError(
-          `connect(): unknown option '${key}' in ${url}; ${endpoint.transport}:// understands ${known.join(', ')}`,
-        );
-      }
-    }
-    const framing = oneOf(
-      'framing',
-      options.framing ?? endpoint.params.get('framing') ?? undefined,
-      FRAMING_NAMES,
-      'raw',
-    );
+    const targets = [url, ...(options.alternates ?? [])].map((u) => resolveTarget(u, options.framing));
     const resolved: ClientOptions = {
       ...options,
-      framing,
       connectTimeoutMs: wholeNumber(
         'connectTimeoutMs',
         options.connectTimeoutMs,
@@ -152,9 +157,20 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
       ),
       inboxLimit: wholeNumber('inboxLimit', options.inboxLimit, DEFAULT_INBOX_LIMIT, { min: 1 }),
     };
-    const client = new Client(endpoint, resolved);
-    await client.open();
-    return client;
+    const client = new Client(targets, resolved);
+    // Each endpoint once, in the order given; the first one's error if none answers.
+    let first: unknown;
+    for (let i = 0; i < targets.length; i++) {
+      client.current = i;
+      try {
+        await client.open();
+        return client;
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    client.current = 0;
+    throw first;
   }
 
   private async open(): Promise<void> {
@@ -163,13 +179,13 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
       close: (error) => this.onLinkClose(error),
       drain: () => this.emit('drain'),
     };
-    const transport = this.transport;
+    const { transport, endpoint, framing } = this.target;
     if (transport.kind === 'datagram') {
-      this.link = await DatagramLink.open(this.endpoint, events);
+      this.link = await DatagramLink.open(endpoint, events);
       return;
     }
-    const codec = transport.kind === 'message' ? messageCodec : createCodec(this.framing, this.options);
-    const connection = await transport.connect(this.endpoint, {
+    const codec = transport.kind === 'message' ? messageCodec : createCodec(framing, this.options);
+    const connection = await transport.connect(endpoint, {
       ...(this.options.connectTimeoutMs !== undefined && { timeoutMs: this.options.connectTimeoutMs }),
       ...(this.options.ca !== undefined && { ca: this.options.ca }),
       ...(this.options.insecure !== undefined && { insecure: this.options.insecure }),
@@ -223,7 +239,7 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
     if (this.state === 'open') {
       this.state = 'ending';
       this.link.end();
-      if (this.transport.kind === 'datagram') this.link.destroy();
+      if (this.target.transport.kind === 'datagram') this.link.destroy();
     }
     await this.closed;
   }
@@ -319,7 +335,9 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
       this.finish(lastError ?? new ConnectionClosedError(this.url, 'gave up reconnecting'));
       return;
     }
-    this.emit('reconnecting', { attempt: this.backoff!.attempts, delayMs });
+    // Round robin: each attempt goes to the next endpoint (the same one when there is only one).
+    this.current = (this.current + 1) % this.targets.length;
+    this.emit('reconnecting', { attempt: this.backoff!.attempts, delayMs, url: this.url });
     this.reconnectTimer = setTimeout(() => {
       this.open().then(
         () => {
@@ -345,6 +363,35 @@ export class Client extends EventEmitter<ClientEvents> implements AsyncIterable<
     this.emit('close', this.closeError);
     this.resolveClosed();
   }
+}
+
+/**
+ * One endpoint's URL checked and resolved: its transport, and its framing (`framing` if given, else
+ * the URL's `?framing=`, else raw).
+ * @throws InvalidEndpointError | InvalidOptionError
+ */
+function resolveTarget(url: string, framing: FramingName | undefined): Target {
+  const endpoint = parseEndpoint(url);
+  const transport = transportFor(endpoint.transport);
+  const known = ['framing', ...transport.connectParams];
+  for (const key of endpoint.params.keys()) {
+    if (!known.includes(key)) {
+      throw new InvalidOptionError(
+        `connect(): unknown option '${key}' in ${url}; ${endpoint.transport}:// understands ${known.join(', ')}`,
+      );
+    }
+  }
+  return {
+    endpoint,
+    url: formatEndpoint(endpoint),
+    transport,
+    framing:
+      transport.kind === 'datagram'
+        ? 'datagram'
+        : transport.kind === 'message'
+          ? 'message'
+          : oneOf('framing', framing ?? endpoint.params.get('framing') ?? undefined, FRAMING_NAMES, 'raw'),
+  };
 }
 
 /**

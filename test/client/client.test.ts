@@ -110,6 +110,36 @@ describe('connect()', () => {
     expect((await c.request('after')).toString()).toBe('AFTER');
   });
 
+  it('alternates: connects to the first URL that answers, and reconnects round robin', async () => {
+    const dead = await serve('upper@tcp://127.0.0.1:0?framing=line');
+    const deadUrl = dead.listeners[0]!.url;
+    await dead.close();
+    const a = await serve('upper@tcp://127.0.0.1:0?framing=line');
+    const b = await server('echo@tcp://127.0.0.1:0?framing=line');
+    const aUrl = a.listeners[0]!.url;
+    const bUrl = b.listeners[0]!.url;
+    // The first URL refuses: the next one is tried at once.
+    const c = await client(deadUrl, {
+      framing: 'line',
+      alternates: [aUrl, bUrl],
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    expect(c.url).toBe(aUrl);
+    expect((await c.request('a')).toString()).toBe('A');
+    // a goes away and stays away: the next attempt goes to b (upper there is echo: it tells them apart).
+    const tried: string[] = [];
+    c.on('reconnecting', ({ url }) => tried.push(url));
+    const reconnected = once(c, 'reconnect');
+    await a.close();
+    await reconnected;
+    expect(tried[0]).toBe(bUrl);
+    expect(c.url).toBe(bUrl);
+    expect((await c.request('b')).toString()).toBe('b');
+    await expect(connect(deadUrl, { alternates: [`${aUrl}?colour=red`] })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_OPTION,
+    });
+  });
+
   it('without reconnect, reports the server going away through closed and close', async () => {
     const s = await serve('upper@tcp://127.0.0.1:0?framing=line');
     const c = await client(`${s.listeners[0]!.url}?framing=line`);
