@@ -43,7 +43,7 @@ function styled(line: string): string {
   }
 }
 
-function interactive(client: Client, nick: string | undefined): void {
+function interactive(client: Client, nick: string | undefined, resume: boolean): void {
   let quitting = false;
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
   const show = (text: string): void => {
@@ -55,15 +55,11 @@ function interactive(client: Client, nick: string | undefined): void {
     process.stdout.write(`${text}\n`);
     rl.prompt(true);
   };
-  const chat = new ChatSession(client, { nick, onNotice: show });
-  client.on('message', (m) => {
-    const line = m.toString('utf8');
-    chat.receive(line);
-    show(styled(line));
-  });
+  const chat = new ChatSession(client, { nick, resume, onNotice: show, show: (line) => show(styled(line)) });
+  client.on('message', (m) => chat.receive(m.toString('utf8')));
   client.on('disconnect', () => show(`* connection to ${client.url} lost`));
-  client.on('reconnecting', ({ attempt, delayMs }) =>
-    show(`* reconnecting in ${delayMs} ms (attempt ${attempt})`),
+  client.on('reconnecting', ({ attempt, delayMs, url }) =>
+    show(`* reconnecting to ${url} in ${delayMs} ms (attempt ${attempt})`),
   );
   client.on('reconnect', () => show(`* reconnected to ${client.url}`));
   client.on('close', (err) => {
@@ -93,19 +89,27 @@ function interactive(client: Client, nick: string | undefined): void {
   rl.prompt();
 }
 
-/** stdin not a terminal: send each line, print each line, exit when both sides are done. */
-function plain(client: Client, nick: string | undefined): void {
+/**
+ * stdin not a terminal: send each line, print each line, exit when both sides are done. With
+ * --reconnect, stdout also marks each reconnect (`* reconnected to URL`), so a transcript shows where
+ * the recovery that follows begins; the loss itself is told on stderr.
+ */
+function plain(client: Client, nick: string | undefined, resume: boolean): void {
   let inputDone = false;
   let quitting = false;
   const chat = new ChatSession(client, {
     nick,
+    resume,
     onNotice: (text) => process.stderr.write(`switchboard: ${text}\n`),
+    show: (line) => process.stdout.write(`${printable(line)}\n`),
   });
-  client.on('message', (m) => {
-    const line = m.toString('utf8');
-    chat.receive(line);
-    process.stdout.write(`${printable(line)}\n`);
-  });
+  client.on('message', (m) => chat.receive(m.toString('utf8')));
+  client.on('disconnect', (err) =>
+    process.stderr.write(
+      `switchboard: connection to ${client.url} lost${err === undefined ? '' : ` (${err.message})`}; reconnecting\n`,
+    ),
+  );
+  client.on('reconnect', () => process.stdout.write(`* reconnected to ${client.url}\n`));
   client.on('close', (err) => {
     // Done when our input is, or when we said /quit and the server closed as asked.
     if (err !== undefined || !(inputDone || quitting)) {
@@ -149,9 +153,15 @@ function checkNick(nick: string | undefined): void {
 export function chatCommand(): Command {
   return addTlsClientFlags(new Command('chat'))
     .description('chat client: talk in a switchboard chat hub')
-    .argument('<url>', 'the chat listener, e.g. tcp://127.0.0.1:8089')
+    .argument(
+      '<url...>',
+      'the chat listener, e.g. tcp://127.0.0.1:8089; more URLs (other nodes of the hub) are tried in turn',
+    )
     .option('--nick <name>', 'the nick to take once connected (1-24 letters, digits, _ or -)')
-    .option('--reconnect', 'if the connection is lost, reconnect and rejoin with the same nick and room')
+    .option(
+      '--reconnect',
+      'if the connection is lost, reconnect (to the next URL), take the nick again and resume the room: every line once, in order',
+    )
     .addHelpText(
       'after',
       `
@@ -160,22 +170,33 @@ Type a line to talk to your room; /help lists the commands (/nick, /join, /part,
 characters are shown as ^[ or <U+202E>, never sent raw to your terminal. Ctrl-D quits.
 With stdin not a terminal it sends each line and prints what arrives, then exits.
 
+With --reconnect a lost connection is retried with backoff, going round the URLs given; once
+back, the client takes its nick again and resumes its room from the last line it showed: the
+lines missed come once each, in order, or the server's notice names the gap it cannot fill
+(docs/chat.md, "Resume").
+
 Examples:
   switchboard chat tcp://127.0.0.1:8089 --nick alice
   switchboard chat unix:///tmp/chat.sock --reconnect
+  switchboard chat tcp://10.0.0.1:8089 tcp://10.0.0.2:8089 --reconnect
   switchboard chat ws://127.0.0.1:8090/chat
   switchboard chat tls://chat.example.org:6697 --nick alice
   printf '/join dev\\nhello devs\\n' | switchboard chat tcp://127.0.0.1:8089`,
     )
-    .action(async (url: string, flags: ChatFlags) => {
-      checkUrl(url);
+    .action(async (urls: string[], flags: ChatFlags) => {
+      for (const url of urls) checkUrl(url);
       checkNick(flags.nick);
+      const [url, ...alternates] = urls as [string, ...string[]];
+      let tls: ReturnType<typeof tlsClientOptions> = {};
+      for (const u of urls) tls = tlsClientOptions(u, flags);
       const client = await connect(url, {
         framing: 'line',
         reconnect: flags.reconnect === true,
-        ...tlsClientOptions(url, flags),
+        alternates,
+        ...tls,
       }).catch(fail);
-      if (process.stdin.isTTY === true) interactive(client, flags.nick);
-      else plain(client, flags.nick);
+      const resume = flags.reconnect === true;
+      if (process.stdin.isTTY === true) interactive(client, flags.nick, resume);
+      else plain(client, flags.nick, resume);
     });
 }
