@@ -3,13 +3,17 @@
  * line per text message. The protocol's lines are classified by src/hub/protocol.ts, bundled into
  * this script, so the page and the hub cannot drift apart.
  */
-import { parseLine, parseSelfNotice, roomLine, actionLine } from '../../hub/protocol.js';
+import { NOTICE_PREFIX, parseLine, parseSelfNotice, roomLine, actionLine } from '../../hub/protocol.js';
+import { NickReclaim } from '../../client/nick-reclaim.js';
+import { ResumeTracker } from '../../client/resume.js';
 import { ChatLink, type LinkState } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { parseRooms, parseWho, type RoomEntry } from './roster.js';
 
 /** Gather the refresh of the side panels: one /who and one /rooms for a burst of notices. */
 const REFRESH_DELAY_MS = 300;
+/** How long to wait for the answer to `/resume` before showing lines as they come. */
+const RESUME_TIMEOUT_MS = 10_000;
 const NICK_KEY = 'switchboard.nick';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
@@ -43,7 +47,20 @@ const state = {
   refreshTimer: undefined as ReturnType<typeof setTimeout> | undefined,
   everOpen: false,
   outage: false,
+  /** A greeting has been answered on an earlier connection: the next one is a reconnect. */
+  everGreeted: false,
+  resumeTimer: undefined as ReturnType<typeof setTimeout> | undefined,
 };
+
+/**
+ * DESIGN §6 resume, as `switchboard chat --reconnect` does it (src/client/resume.ts): numbered
+ * room lines, each shown once; after a reconnect the lines missed, or the server's notice of a gap.
+ */
+const tracker = new ResumeTracker();
+const reclaim = new NickReclaim({
+  send: (line) => void link.send(line),
+  tell: (text) => log.separator(text),
+});
 
 function readStoredNick(): string | undefined {
   try {
@@ -72,6 +89,11 @@ const link = new ChatLink(wsUrl, {
 function showState(linkState: LinkState, detail: string): void {
   statusText.dataset.state = linkState;
   statusText.textContent = linkState === 'open' && state.nick !== '' ? `connected as ${state.nick}` : detail;
+  if (linkState === 'closed' && state.everOpen) {
+    clearTimeout(state.resumeTimer);
+    reclaim.stop();
+    tracker.disconnected();
+  }
   if (linkState === 'closed' && !state.outage && state.everOpen) {
     state.outage = true;
     log.separator('disconnected from the server; reconnecting (what you type is kept)');
@@ -172,8 +194,29 @@ function joinRoom(room: string): void {
   sendCommand(`/join ${room}`);
 }
 
-/** One line from the hub. */
+/** One line from the hub: through the resume tracker, which strips the numbers and drops repeats. */
 function received(raw: string): void {
+  if (raw.startsWith(NOTICE_PREFIX) && reclaim.onNotice(raw.slice(NOTICE_PREFIX.length))) return;
+  const step = tracker.receive(raw);
+  for (const command of step.send) {
+    link.send(command);
+    armResumeTimer();
+  }
+  if (!tracker.isRecovering) clearTimeout(state.resumeTimer);
+  for (const shown of step.show) show(shown);
+}
+
+function armResumeTimer(): void {
+  clearTimeout(state.resumeTimer);
+  state.resumeTimer = setTimeout(() => {
+    if (!tracker.isRecovering) return;
+    log.separator('the server did not answer the resume; showing lines as they come (some may be missing)');
+    for (const shown of tracker.abandon().show) show(shown);
+  }, RESUME_TIMEOUT_MS);
+}
+
+/** One line to show (and to read: notices about us, the side panels' replies). */
+function show(raw: string): void {
   const line = parseLine(raw);
   if (line.kind === 'notice' && !line.history) {
     const self = parseSelfNotice(line.text);
@@ -208,17 +251,30 @@ function received(raw: string): void {
 
 function onSelfNotice(self: NonNullable<ReturnType<typeof parseSelfNotice>>): void {
   switch (self.kind) {
-    case 'welcome':
+    case 'welcome': {
+      const reconnected = state.everGreeted;
+      state.everGreeted = true;
       setNick(self.nick);
       setRoom(self.room);
-      // After a reconnect, ask for the same nick and room again (DESIGN §6).
+      // After a reconnect, ask for the same nick and room again (DESIGN §6); the lost connection
+      // may hold the nick a while longer: then it is asked for again in the background.
       if (state.wantedNick !== undefined && state.wantedNick.toLowerCase() !== self.nick.toLowerCase()) {
-        sendCommand(`/nick ${state.wantedNick}`);
+        if (reconnected) reclaim.start(state.wantedNick);
+        else sendCommand(`/nick ${state.wantedNick}`);
       }
-      if (state.wantedRoom !== undefined && state.wantedRoom !== self.room) {
-        sendCommand(`/join ${state.wantedRoom}`);
+      const resume = tracker.resumeCommand();
+      if (resume !== undefined) {
+        // It rejoins the room too; the lines missed come next, then `recovered`.
+        sendCommand(resume);
+        armResumeTimer();
+      } else {
+        if (state.wantedRoom !== undefined && state.wantedRoom !== self.room) {
+          sendCommand(`/join ${state.wantedRoom}`);
+        }
+        sendCommand(tracker.seqOn());
       }
       break;
+    }
     case 'renamed':
       setNick(self.nick);
       state.wantedNick = self.nick;
@@ -243,6 +299,7 @@ function submitted(text: string): boolean {
     return false;
   }
   link.send(text);
+  tracker.sent(text);
   if (!text.startsWith('/')) {
     log.show(parseLine(roomLine(state.nick, text)), true);
     return true;
@@ -251,7 +308,10 @@ function submitted(text: string): boolean {
   const command = (space === -1 ? text : text.slice(0, space)).toLowerCase();
   const rest = space === -1 ? '' : text.slice(space + 1).trim();
   if (command === '/me' && rest !== '') log.show(parseLine(actionLine(state.nick, rest)), true);
-  if (command === '/nick' && rest !== '') state.wantedNick = rest;
+  if (command === '/nick' && rest !== '') {
+    state.wantedNick = rest;
+    reclaim.stop();
+  }
   if (command === '/join' && rest !== '') state.wantedRoom = rest.replace(/^#/, '');
   if (command === '/quit') link.stop();
   return true;
@@ -269,7 +329,10 @@ nickForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const nick = nickInput.value.trim();
   if (nick === '' || nick === state.nick) return;
-  if (link.send(`/nick ${nick}`)) state.wantedNick = nick;
+  if (link.send(`/nick ${nick}`)) {
+    state.wantedNick = nick;
+    reclaim.stop();
+  }
   messageInput.focus();
 });
 
