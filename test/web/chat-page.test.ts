@@ -4,7 +4,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { serve } from '../../src/server/serve.js';
+import { startServe, type ServeProcess } from '../helpers/cli.js';
 import { lineClient } from '../helpers/line-client.js';
+import { freePort, startRedis } from '../helpers/redis.js';
 import { startServer } from '../helpers/socket.js';
 import { launchChromium, logTexts, onlyLoopback, openChatPage, say } from './browser.js';
 
@@ -257,6 +259,64 @@ describe('web chat page in Chromium', () => {
       .poll(() => p.page.locator('#status').textContent(), { timeout: 15_000 })
       .toBe('connected as erin');
     expect(await logTexts(p.page)).toContain('reconnected');
+    // The memory backplane's rooms did not survive: the resume says what it cannot give back.
+    await expect
+      .poll(() => p.page.locator('#log li.notice').allTextContents())
+      .toEqual(
+        expect.arrayContaining([expect.stringMatching(/^cannot recover lobby: epoch [0-9a-f]+ is gone/)]),
+      );
     expect(onlyLoopback(p.requests), p.requests.join(' ')).toBe(true);
   }, 40_000);
+
+  // Issue 11: the page resumes after its server restarts. Two nodes on one Redis: the page on node
+  // A (ws and tcp listeners sharing ?hub=web), a member on node B talking steadily; A is SIGKILLed
+  // mid-stream and restarted on the same ports. The page must show every line once, in order,
+  // and the lines said while A was down come back as the resume's, not as [history].
+  it('resumes after its server is SIGKILLed and restarted: every line once, in order (Redis)', async () => {
+    const redis = await startRedis();
+    const [wsPort, tcpPort] = [await freePort(), await freePort()];
+    const nodeA = (): Promise<ServeProcess> =>
+      startServe([
+        '--backplane',
+        redis.url,
+        `chat@tcp://127.0.0.1:${tcpPort}?hub=web&flood=0`,
+        `chat@ws://127.0.0.1:${wsPort}/chat?hub=web&flood=0`,
+      ]);
+    let a = await nodeA();
+    const b = await startServe(['--backplane', redis.url, 'chat@tcp://127.0.0.1:0?hub=web&flood=0']);
+    const p = await openChatPage(browser, `http://127.0.0.1:${wsPort}/`);
+    onTestFinished(() => p.page.context().close());
+    const sender = await lineClient(Number(new URL(b.urls[0]!).port));
+    await sender.expect(/^\* welcome/);
+    sender.send('/nick sender');
+    await sender.expect(/^\* you are now sender$/);
+    const numbered = async (): Promise<number[]> =>
+      (await p.page.locator('#log li.line:not(.history)').allTextContents())
+        .filter((t) => /^sendern \d+$/.test(t))
+        .map((t) => Number(t.slice('sendern '.length)));
+    const count = 150;
+    const talking = (async () => {
+      for (let i = 1; i <= count; i++) {
+        sender.send(`n ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    await expect.poll(numbered, { timeout: 10_000 }).toContain(40);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await expect.poll(() => p.page.locator('#status').textContent()).toMatch(/^disconnected/);
+    a = await nodeA();
+    await talking;
+    await expect.poll(numbered, { timeout: 20_000 }).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    const notices = await p.page.locator('#log li.notice').allTextContents();
+    expect(notices).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^recovered [1-9]\d* lines? in lobby/)]),
+    );
+    expect(notices.filter((n) => n.startsWith('cannot recover'))).toEqual([]);
+    // No tag reaches the reader.
+    expect((await logTexts(p.page)).filter((t) => t.includes('@seq='))).toEqual(
+      notices.filter((n) => n.includes('@seq=')),
+    );
+    expect(p.errors).toEqual([]);
+  }, 60_000);
 });
