@@ -100,7 +100,8 @@ function plain(client: Client, nick: string | undefined, resume: boolean): void 
   const chat = new ChatSession(client, {
     nick,
     resume,
-    onNotice: (text) => process.stderr.write(`switchboard: ${text}\n`),
+    // The client's own notices go to stderr, as its errors do: `switchboard: nick … is still held`.
+    onNotice: (text) => process.stderr.write(`switchboard: ${text.replace(/^\* /, '')}\n`),
     show: (line) => process.stdout.write(`${printable(line)}\n`),
   });
   client.on('message', (m) => chat.receive(m.toString('utf8')));
