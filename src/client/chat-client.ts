@@ -152,7 +152,8 @@ export class ChatSession {
   private onWelcome(assigned: string, room: string): void {
     const reconnected = this.everGreeted;
     this.everGreeted = true;
-    if (this.nick !== undefined && this.nick !== assigned) {
+    // A guest-N nick was given, not chosen: the server gives out another and none can be asked for.
+    if (this.nick !== undefined && this.nick !== assigned && !/^guest-\d+$/i.test(this.nick)) {
       // After a reconnect the server may still hold our nick for the lost connection: keep asking.
       if (reconnected && this.tracker !== undefined) this.reclaim.start(this.nick);
       else this.client.send(`/nick ${this.nick}`);
@@ -190,6 +191,8 @@ export class ChatSession {
   private transmit(line: string): void {
     this.client.send(line);
     this.tracker?.sent(line);
+    // The user leaves: the server's close that follows is the end, not a loss to reconnect from.
+    if (/^\/quit(\s|$)/i.test(line)) void this.client.end().catch(() => undefined);
   }
 
   private awaitGreeting(): void {

@@ -3,7 +3,7 @@
  * SIGKILLed and restarted on the same port, or failed over to another node on the same Redis; the
  * client runs with stdin a pipe (plain mode), and its stdout is checked line by line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, startServe, type ServeProcess } from '../helpers/cli.js';
@@ -11,13 +11,15 @@ import { lineClient, type LineClient } from '../helpers/line-client.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 
 interface ChatProcess {
-  readonly child: ChildProcess;
+  readonly child: ChildProcessWithoutNullStreams;
   stdout(): string;
   stderr(): string;
   /** Resolves once stdout has a line matching `pattern`. */
   until(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Close stdin (as the end of a pipe) and resolve with the exit code. */
   end(): Promise<number | null>;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
 }
 
 /** `switchboard chat ARGS` with stdin a pipe that stays open until end(); killed when the test ends. */
@@ -65,6 +67,7 @@ function startChat(args: string[]): ChatProcess {
       child.stdin.end();
       return exited;
     },
+    exited,
   };
 }
 
@@ -143,6 +146,16 @@ describe('switchboard chat --reconnect: resume', () => {
     // Plain output stays plain: no tags, no position notices, no answer to the client's own /seq on.
     expect(lines.filter((l) => l.startsWith('@seq=') || l.startsWith('* seq on'))).toEqual([]);
   }, 30_000);
+
+  it('/quit still ends it: the close that follows is not a loss to reconnect from', async () => {
+    const server = await startServe(['chat@tcp://127.0.0.1:0']);
+    const chat = startChat([server.urls[0]!, '--reconnect']);
+    await chat.until(/^\* welcome/);
+    chat.child.stdin.write('/quit done\n'); // stdin stays open: only /quit can end it
+    expect(await chat.exited).toBe(0);
+    expect(chat.stdout()).toMatch(/^\* bye$/m);
+    expect(chat.stdout()).not.toContain('reconnected');
+  }, 20_000);
 
   it('two nodes on one Redis: node A is SIGKILLed mid-stream and restarted; every line once, in order', async () => {
     const redis = await startRedis();
