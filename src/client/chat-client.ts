@@ -179,7 +179,7 @@ export class ChatSession {
     this.resumeTimer = setTimeout(() => {
       if (this.tracker?.isRecovering !== true) return;
       this.options.onNotice?.(
-        `* no answer to /resume from ${this.client.url} within ${timeoutMs} ms; ` +
+        `* no resume from ${this.client.url} within ${timeoutMs} ms; ` +
           `showing lines as they come (some may be missing)`,
       );
       for (const line of this.tracker.abandon().show) this.options.show?.(line);
@@ -203,8 +203,8 @@ export class ChatSession {
         `* no chat greeting from ${this.client.url} within ${this.greetingTimeoutMs} ms; ` +
           `is it a chat listener? sending anyway`,
       );
-      // No greeting, so no resume asked for: nothing will be recovered.
-      for (const line of this.tracker?.abandon().show ?? []) this.options.show?.(line);
+      // A late greeting still gets its /resume; none at all, and the resume is given up on in time.
+      if (this.tracker?.isRecovering === true) this.armResumeTimer();
       this.open();
     }, this.greetingTimeoutMs);
     this.timer.unref();
