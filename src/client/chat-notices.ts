@@ -16,8 +16,6 @@ const POSITION_WITHOUT_EPOCH = /^(\S+) at @seq=(\d+);epoch=$/;
 const RECOVERED_WITHOUT_EPOCH = /^recovered (\d+) lines? in (\S+); now at @seq=(\d+);epoch=(?:;|$)/;
 /** The tail of a `recovered` notice when the lines did not fit the member's queue. */
 const MORE_TO_RECOVER = /did not fit your queue: \/resume (\S+) ([0-9a-f]+) (\d+) for the rest$/;
-/** The backplane found a tail of the room lost (same epoch): numbers after it are used again. */
-const RENUMBERED = /^(\S+): lines (\d+)-(\d+) were lost by .*; numbering goes on from (\d+)$/;
 const NICK_TAKEN = /^nick (\S+) is taken$/;
 /** A resume the server will not answer with `recovered`: an old server, or the room cannot be had. */
 const RESUME_REFUSED = /^(unknown command \/resume\b|usage: \/resume |cannot join \S+: )/;
@@ -48,12 +46,6 @@ export function recoveredWithoutEpoch(text: string): { recovered: number; room: 
 export function moreToRecover(text: string): { room: string; epoch: string; seq: number } | undefined {
   const m = MORE_TO_RECOVER.exec(text);
   return m === null ? undefined : { room: m[1]!, epoch: m[2]!, seq: Number(m[3]) };
-}
-
-/** `ROOM: lines X-Y were lost by Redis …; numbering goes on from X`: the room and X. */
-export function renumbered(text: string): { room: string; next: number } | undefined {
-  const m = RENUMBERED.exec(text);
-  return m === null ? undefined : { room: m[1]!, next: Number(m[4]) };
 }
 
 /** `nick NAME is taken`: NAME. */

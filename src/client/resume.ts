@@ -20,7 +20,6 @@ import {
   moreToRecover,
   positionWithoutEpoch,
   recoveredWithoutEpoch,
-  renumbered,
   resumeRefused,
   seqOnReply,
 } from './chat-notices.js';
@@ -197,11 +196,8 @@ export class ResumeTracker {
       if (isHistoryNotice(text)) return NOTHING;
       if (resumeRefused(text)) return { show: [raw, ...this.abandon().show], send: [] };
     }
-    const lost = renumbered(text);
-    if (lost !== undefined && this.pos?.room === lost.room) {
-      // The backplane lost a tail and numbers those lines again: the next ones are new, not repeats.
-      this.pos.seq = Math.min(this.pos.seq, lost.next - 1);
-    }
+    // `ROOM: lines X-Y were lost by Redis …` needs nothing here: the number goes on above Y, never
+    // given twice (backplane/redis.ts), so a line is still known by its number.
     return shown(raw);
   }
 

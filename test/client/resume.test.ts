@@ -224,14 +224,30 @@ describe('ResumeTracker', () => {
     expect(show).toEqual(['<bob> an answer', `* recovered 3 lines in lobby; now at @seq=3;epoch=${E}`]);
   });
 
-  it('a tail lost by the backplane is numbered again: those numbers are new lines, not repeats', () => {
+  it('a tail lost by the backplane: the notice is shown, and numbering goes on above what was seen', () => {
     const t = connected(0);
     feed(t, [tagged(1, '<bob> 1'), tagged(2, '<bob> 2'), tagged(3, '<bob> 3')]);
     const { show } = feed(t, [
-      '* lobby: lines 3-3 were lost by Redis (a failover or a restart from an older save); numbering goes on from 3',
-      tagged(3, '<bob> a new 3'),
+      '* lobby: lines 3-3 were lost by Redis (a failover or a restart from an older save); numbering goes on from 4',
+      tagged(4, '<bob> 4'),
     ]);
-    expect(show).toEqual([expect.stringMatching(/^\* lobby: lines 3-3 were lost/), '<bob> a new 3']);
+    expect(show).toEqual([expect.stringMatching(/^\* lobby: lines 3-3 were lost/), '<bob> 4']);
+  });
+
+  it('a client ahead of the node it resumes on: the lines it saw, delivered late, are not shown again', () => {
+    const t = connected(0);
+    feed(t, [tagged(1, '<bob> 1'), tagged(2, '<bob> 2')]);
+    t.disconnected();
+    feed(t, [
+      '* welcome to switchboard chat, guest-5! You are in lobby (2 members). Type /help for commands.',
+    ]);
+    t.resumeCommand();
+    const { show } = feed(t, [
+      `* recovered 0 lines in lobby; now at @seq=2;epoch=${E}`,
+      tagged(2, '<bob> 2'),
+      tagged(3, '<bob> 3'),
+    ]);
+    expect(show).toEqual([`* recovered 0 lines in lobby; now at @seq=2;epoch=${E}`, '<bob> 3']);
   });
 
   it('a room that has numbered nothing yet (no epoch): the first line sets the position', () => {
