@@ -111,6 +111,40 @@ async function crash(node: ServeProcess): Promise<void> {
   await node.exited;
 }
 
+/**
+ * Issue 11's scenario: two nodes on one Redis, a member on node B saying `n 1` … `n 300` one
+ * every 10 ms, `switchboard chat --reconnect` on node A (given URL_A URL_B unless A comes back).
+ * Node A is SIGKILLed at line 100, and restarted on its port or not. The client's stdout must hold
+ * lines 1..300 once each, in order, the missed ones from its recovery (not history, no gap notice).
+ */
+async function killNodeA({ restart }: { restart: boolean }) {
+  const redis = await startRedis();
+  const portA = await freePort();
+  const specA = ['--backplane', redis.url, `chat@tcp://127.0.0.1:${portA}?flood=0`];
+  const nodeA = await startServe(specA);
+  const nodeB = await startServe(['--backplane', redis.url, 'chat@tcp://127.0.0.1:0?flood=0']);
+  const [urlA, urlB] = [`tcp://127.0.0.1:${portA}`, nodeB.urls[0]!];
+  const chat = startChat([urlA, ...(restart ? [] : [urlB]), '--nick', 'watcher', '--reconnect']);
+  await chat.until(/^\* you are now watcher$/);
+  const sender = await member(Number(new URL(urlB).port), 'sender');
+  const talking = talk(sender, 300, 10);
+
+  await chat.until(/^<sender> n 100$/);
+  await crash(nodeA);
+  if (restart) await startServe(specA);
+  await talking;
+  await chat.until(/^<sender> n 300$/, 20_000);
+  expect(await chat.end()).toBe(0);
+
+  const out = chat.stdout();
+  expect(numbered(out)).toEqual(oneTo(300));
+  // Lines were missed while it was away, and came back in the recovery, not as history.
+  expect(recoveredCount(out)).toBeGreaterThan(0);
+  expect(out).not.toMatch(/^\* cannot recover/m);
+  const reconnectedTo = /^\* reconnected to (\S+)$/m.exec(out)?.[1];
+  return { out, stderr: chat.stderr(), reconnectedTo, urlA, urlB };
+}
+
 describe('switchboard chat --reconnect: resume', () => {
   it('memory backplane: the server restarts with a new epoch, and the client prints the gap notice', async () => {
     const port = await freePort();
@@ -158,56 +192,15 @@ describe('switchboard chat --reconnect: resume', () => {
   }, 20_000);
 
   it('two nodes on one Redis: node A is SIGKILLed mid-stream and restarted; every line once, in order', async () => {
-    const redis = await startRedis();
-    const portA = await freePort();
-    const specA = ['--backplane', redis.url, `chat@tcp://127.0.0.1:${portA}?flood=0`];
-    let nodeA = await startServe(specA);
-    const nodeB = await startServe(['--backplane', redis.url, 'chat@tcp://127.0.0.1:0?flood=0']);
-    const urlA = `tcp://127.0.0.1:${portA}`;
-    const chat = startChat([urlA, '--nick', 'watcher', '--reconnect']);
-    await chat.until(/^\* you are now watcher$/);
-    const sender = await member(Number(new URL(nodeB.urls[0]!).port), 'sender');
-    const talking = talk(sender, 300, 10);
-
-    await chat.until(/^<sender> n 100$/);
-    await crash(nodeA);
-    nodeA = await startServe(specA);
-    await talking;
-    await chat.until(/^<sender> n 300$/, 20_000);
-    expect(await chat.end()).toBe(0);
-
-    const out = chat.stdout();
-    expect(numbered(out)).toEqual(oneTo(300));
-    expect(out).toContain(`\n* reconnected to ${urlA}\n`);
-    // Lines were missed while it was away, and came back in the recovery, not as history.
-    expect(recoveredCount(out)).toBeGreaterThan(0);
-    expect(out).not.toMatch(/^\* cannot recover/m);
+    const { out, reconnectedTo, urlA } = await killNodeA({ restart: true });
+    expect(reconnectedTo).toBe(urlA);
     expect(out).not.toMatch(/^@seq=/m);
   }, 60_000);
 
   it('two nodes on one Redis: node A is SIGKILLed and stays down; the client fails over to B, every line once', async () => {
-    const redis = await startRedis();
-    const nodeA = await startServe(['--backplane', redis.url, 'chat@tcp://127.0.0.1:0?flood=0']);
-    const nodeB = await startServe(['--backplane', redis.url, 'chat@tcp://127.0.0.1:0?flood=0']);
-    const [urlA, urlB] = [nodeA.urls[0]!, nodeB.urls[0]!];
-    const chat = startChat([urlA, urlB, '--nick', 'watcher', '--reconnect']);
-    await chat.until(/^\* you are now watcher$/);
-    const sender = await member(Number(new URL(urlB).port), 'sender');
-    const talking = talk(sender, 300, 10);
-
-    await chat.until(/^<sender> n 100$/);
-    await crash(nodeA);
-    await talking;
-    await chat.until(/^<sender> n 300$/, 20_000);
-    expect(await chat.end()).toBe(0);
-
-    const out = chat.stdout();
-    expect(numbered(out)).toEqual(oneTo(300));
-    expect(out).toContain(`\n* reconnected to ${urlB}\n`);
-    // Lines were missed while it was away, and came back in the recovery, not as history.
-    expect(recoveredCount(out)).toBeGreaterThan(0);
-    expect(out).not.toMatch(/^\* cannot recover/m);
+    const { reconnectedTo, urlB, stderr } = await killNodeA({ restart: false });
+    expect(reconnectedTo).toBe(urlB);
     // The old connection's nick is still held on B (its node is not known dead yet): said once.
-    expect(chat.stderr()).toMatch(/nick watcher is still held for your previous connection/);
+    expect(stderr).toMatch(/nick watcher is still held for your previous connection/);
   }, 60_000);
 });

@@ -34,6 +34,13 @@ function connected(seq = 0): ResumeTracker {
   return t;
 }
 
+/** The connection drops and comes back: the new greeting, then the command to resume with. */
+function reconnect(t: ResumeTracker): string | undefined {
+  t.disconnected();
+  feed(t, ['* welcome to switchboard chat, guest-9! You are in lobby (2 members). Type /help for commands.']);
+  return t.resumeCommand();
+}
+
 describe('ResumeTracker', () => {
   it('shows live lines without their tags, each once: a number at or below the last is dropped', () => {
     const t = connected(3);
@@ -106,11 +113,7 @@ describe('ResumeTracker', () => {
   it('shows the gap notice the server sends, and goes on in the new epoch', () => {
     const t = connected(10);
     feed(t, [tagged(11, '<bob> eleven')]);
-    t.disconnected();
-    feed(t, [
-      '* welcome to switchboard chat, guest-1! You are in lobby (1 member). Type /help for commands.',
-    ]);
-    t.resumeCommand();
+    reconnect(t);
     const { show } = feed(t, [
       tagged(1, '<bob> after the restart', '0badcafe'),
       "* cannot recover lobby: epoch 9f3a01c2 is gone (the room's history was lost); it is now epoch 0badcafe at line 1, and what was said after your line 11 is lost",
@@ -127,11 +130,7 @@ describe('ResumeTracker', () => {
   it('a recovery that did not fit: asks for the rest, and drops the live lines the rest repeats', () => {
     const t = connected(0);
     feed(t, [tagged(1, '<bob> 1')]);
-    t.disconnected();
-    feed(t, [
-      '* welcome to switchboard chat, guest-2! You are in lobby (2 members). Type /help for commands.',
-    ]);
-    t.resumeCommand();
+    reconnect(t);
     const first = feed(t, [
       tagged(2, '<bob> 2'),
       tagged(3, '<bob> 3'),
@@ -165,11 +164,7 @@ describe('ResumeTracker', () => {
       tagged(7, '[history] <bob> seven'),
     ]);
     expect(t.position).toEqual({ room: 'dev', epoch: E, seq: 7 });
-    t.disconnected();
-    feed(t, [
-      '* welcome to switchboard chat, guest-3! You are in lobby (1 member). Type /help for commands.',
-    ]);
-    expect(t.resumeCommand()).toBe(`/resume dev ${E} 7`);
+    expect(reconnect(t)).toBe(`/resume dev ${E} 7`);
     const { show } = feed(t, [
       '* you joined dev (2 members)',
       tagged(8, '<bob> eight'),
@@ -210,11 +205,7 @@ describe('ResumeTracker', () => {
     t.sent('my own line');
     t.sent('/me waves');
     t.sent('/who');
-    t.disconnected();
-    feed(t, [
-      '* welcome to switchboard chat, guest-4! You are in lobby (1 member). Type /help for commands.',
-    ]);
-    t.resumeCommand();
+    reconnect(t);
     const { show } = feed(t, [
       tagged(1, '<alice> my own line'),
       tagged(2, '<bob> an answer'),
@@ -237,11 +228,7 @@ describe('ResumeTracker', () => {
   it('a client ahead of the node it resumes on: the lines it saw, delivered late, are not shown again', () => {
     const t = connected(0);
     feed(t, [tagged(1, '<bob> 1'), tagged(2, '<bob> 2')]);
-    t.disconnected();
-    feed(t, [
-      '* welcome to switchboard chat, guest-5! You are in lobby (2 members). Type /help for commands.',
-    ]);
-    t.resumeCommand();
+    reconnect(t);
     const { show } = feed(t, [
       `* recovered 0 lines in lobby; now at @seq=2;epoch=${E}`,
       tagged(2, '<bob> 2'),
@@ -277,11 +264,7 @@ describe('ResumeTracker', () => {
   it('a server that does not know /resume: says so, and lines flow again', () => {
     const t = connected(0);
     feed(t, [tagged(1, '<bob> 1')]);
-    t.disconnected();
-    feed(t, [
-      '* welcome to switchboard chat, guest-4! You are in lobby (1 member). Type /help for commands.',
-    ]);
-    t.resumeCommand();
+    reconnect(t);
     const { show } = feed(t, ['* unknown command /resume; type /help for the list', '<bob> untagged']);
     expect(show).toEqual(['* unknown command /resume; type /help for the list', '<bob> untagged']);
     expect(t.isRecovering).toBe(false);
