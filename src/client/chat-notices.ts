@@ -8,6 +8,7 @@
 
 /** `seq on: room lines start with @seq=N;epoch=E; lobby at @seq=42;epoch=9f3a01c2`: the position part. */
 const SEQ_ON = /^seq on: room lines start with @seq=N;epoch=E(?:; (.*))?$/;
+const SEQ_OFF = /^seq off: room lines are untagged$/;
 /**
  * A position with no epoch: a room whose numbering has not begun (`lobby at @seq=0;epoch=`, what
  * a room nobody has spoken in says on a Redis backplane). protocol.ts's parser wants an epoch.
@@ -28,6 +29,11 @@ const HISTORY_NOTICE = /^(history: |end of history$)/;
 export function seqOnReply(text: string): { position: string | undefined } | undefined {
   const m = SEQ_ON.exec(text);
   return m === null ? undefined : { position: m[1] };
+}
+
+/** The reply to `/seq off`: lines come without numbers from then on. */
+export function isSeqOff(text: string): boolean {
+  return SEQ_OFF.test(text);
 }
 
 /** A room whose numbering has not begun, at `seq` (0): the room's name. */

@@ -17,6 +17,7 @@
 import { NOTICE_PREFIX, actionLine, parseLine, parseSelfNotice, roomLine } from '../hub/protocol.js';
 import {
   isHistoryNotice,
+  isSeqOff,
   moreToRecover,
   positionWithoutEpoch,
   recoveredWithoutEpoch,
@@ -181,6 +182,8 @@ export class ResumeTracker {
       this.seqOnAsked--;
       return NOTHING;
     }
+    // `/seq off` typed by hand: no numbers to resume from any more (a reconnect rejoins instead).
+    if (isSeqOff(text)) this.pos = undefined;
     const unnumbered = positionWithoutEpoch(text);
     if (unnumbered !== undefined) {
       // A room nobody has spoken in yet: its first line will set the position.

@@ -261,6 +261,13 @@ describe('ResumeTracker', () => {
     expect(t.position).toEqual({ room: 'lobby', epoch: E, seq: 1 });
   });
 
+  it('/seq off typed by hand: nothing to resume from after a reconnect', () => {
+    const t = connected(0);
+    feed(t, [tagged(1, '<bob> 1'), '* seq off: room lines are untagged', '<bob> 2']);
+    expect(t.position).toBeUndefined();
+    expect(reconnect(t)).toBeUndefined();
+  });
+
   it('a server that does not know /resume: says so, and lines flow again', () => {
     const t = connected(0);
     feed(t, [tagged(1, '<bob> 1')]);
