@@ -66,7 +66,7 @@ export class ChatSession {
     this.greetingTimeoutMs = options.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS;
     this.tracker = options.resume === true ? new ResumeTracker() : undefined;
     this.reclaim = new NickReclaim({
-      send: (line) => this.client.send(line),
+      send: (line) => this.sendOwn(line),
       tell: (text) => this.options.onNotice?.(`${NOTICE_PREFIX}${text}`),
     });
     client.on('disconnect', () => {
@@ -121,7 +121,7 @@ export class ChatSession {
     }
     const step = this.tracker.receive(line);
     for (const command of step.send) {
-      this.client.send(command);
+      this.sendOwn(command);
       this.armResumeTimer();
     }
     if (!this.tracker.isRecovering) clearTimeout(this.resumeTimer);
@@ -185,6 +185,18 @@ export class ChatSession {
       for (const line of this.tracker.abandon().show) this.options.show?.(line);
     }, timeoutMs);
     this.resumeTimer.unref();
+  }
+
+  /**
+   * A command the session sends on its own, later than the greeting (a nick asked for again, the
+   * rest of a recovery): by then the user may have quit, and the client takes nothing more.
+   */
+  private sendOwn(line: string): void {
+    try {
+      this.client.send(line);
+    } catch {
+      this.reclaim.stop();
+    }
   }
 
   /** Send a line of the user's; a room line is remembered, to know it again in a recovery. */
