@@ -85,3 +85,11 @@ export type {
   RoomSnapshot,
   SequencedLine,
 } from './backplane/backplane.js';
+
+// A chat client's half of resume (docs/chat.md, "Resume"), and the chat protocol's text.
+export { ResumeTracker } from './client/resume.js';
+export type { ResumeStep, RoomPosition } from './client/resume.js';
+export { NickReclaim } from './client/nick-reclaim.js';
+export type { NickReclaimOptions } from './client/nick-reclaim.js';
+export { parseLine, parseSelfNotice } from './hub/protocol.js';
+export type { ChatLine, SelfNotice } from './hub/protocol.js';

@@ -132,6 +132,12 @@ export interface HubBackplane {
   watch(room: string): RoomSnapshot | Promise<RoomSnapshot>;
   /** Stop carrying a room: no member of this node is in it any more. */
   unwatch(room: string): void;
+  /**
+   * A client has seen line `seq` of `epoch` that this node has not (it comes from a node that was
+   * ahead, or from before Redis lost a tail): make sure the room's next number is above it, so no
+   * number it saw is ever given to another line. A no-op where numbers cannot go back.
+   */
+  raise(room: string, epoch: string, seq: number): void;
   /** Send a message to every node of the hub (this one included only for memory: never). */
   broadcast(message: NodeMessage): void | Promise<void>;
   /** A number for the next guest nick (`guest-N`), unique across the hub's nodes. */

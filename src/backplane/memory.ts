@@ -97,6 +97,10 @@ export class MemoryHubBackplane implements HubBackplane {
     this.rooms.delete(room);
   }
 
+  raise(): void {
+    // One process: a room's numbers never go back within an epoch (a restart is a new epoch).
+  }
+
   broadcast(): void {
     // No other node to tell.
   }

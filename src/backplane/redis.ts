@@ -435,9 +435,13 @@ class RedisHubBackplane implements HubBackplane {
     try {
       // Subscribe first, then read: a line numbered in between is in both, and dropped once.
       await this.plane.subscribe(room.channel, (message) => this.receive(name, room, message));
-      const [meta, entries] = await this.read(
+      // A room nobody has spoken in gets its epoch now (the first node to watch it names it), so
+      // that a member can resume from "line 0 of epoch E" before the first line.
+      const [, , meta, entries] = await this.read(
         this.plane.cmd
           .multi()
+          .hsetnx(room.meta, 'epoch', newEpoch())
+          .hsetnx(room.meta, 'seq', 0)
           .hmget(room.meta, 'epoch', 'seq')
           .xrevrange(room.log, '+', '-', 'COUNT', Math.max(1, this.options.historyLength)),
       );
@@ -463,6 +467,11 @@ class RedisHubBackplane implements HubBackplane {
     if (room === undefined) return;
     this.rooms.delete(name);
     this.plane.unsubscribe(room.channel);
+  }
+
+  raise(name: string, epoch: string, seq: number): void {
+    if (!this.plane.up) return;
+    this.plane.scripts.sbRaise(this.watchedKeys(name).meta, epoch, seq).catch(() => undefined);
   }
 
   broadcast(message: NodeMessage): Promise<void> {

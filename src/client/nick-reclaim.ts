@@ -8,7 +8,7 @@
  * no Node, no DOM.
  */
 import { parseSelfNotice } from '../hub/protocol.js';
-import { nickTaken } from './chat-notices.js';
+import { nickTaken } from '../hub/protocol.js';
 
 /** How often to ask again for a nick the server still holds. @default 5000 */
 export const NICK_RECLAIM_INTERVAL_MS = 5_000;

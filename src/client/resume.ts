@@ -14,16 +14,18 @@
  * - Your own lines are never sent back to you live, but a recovery may hold them; the ones you sent
  *   on this page or terminal are recognised and not shown a second time.
  */
-import { NOTICE_PREFIX, actionLine, parseLine, parseSelfNotice, roomLine } from '../hub/protocol.js';
 import {
+  NOTICE_PREFIX,
+  actionLine,
   isHistoryNotice,
   isSeqOff,
   moreToRecover,
-  positionWithoutEpoch,
-  recoveredWithoutEpoch,
+  parseLine,
+  parseSelfNotice,
   resumeRefused,
+  roomLine,
   seqOnReply,
-} from './chat-notices.js';
+} from '../hub/protocol.js';
 
 /** Where a room's numbering stood at the last line shown from it. */
 export interface RoomPosition {
@@ -184,17 +186,6 @@ export class ResumeTracker {
     }
     // `/seq off` typed by hand: no numbers to resume from any more (a reconnect rejoins instead).
     if (isSeqOff(text)) this.pos = undefined;
-    const unnumbered = positionWithoutEpoch(text);
-    if (unnumbered !== undefined) {
-      // A room nobody has spoken in yet: its first line will set the position.
-      this.room = unnumbered.room;
-      this.pos = undefined;
-      return NOTHING;
-    }
-    const emptyRecovery = recoveredWithoutEpoch(text);
-    if (emptyRecovery !== undefined) {
-      return this.recovered(emptyRecovery.room, '', 0, emptyRecovery.recovered, raw);
-    }
     if (this.recovering) {
       if (isHistoryNotice(text)) return NOTHING;
       if (resumeRefused(text)) return { show: [raw, ...this.abandon().show], send: [] };

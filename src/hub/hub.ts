@@ -18,8 +18,15 @@ import { Member } from './member.js';
 import { isValidNick, nickKey, nickRefusal } from './nick.js';
 import { LOBBY, type ChatOptions } from './options.js';
 import {
+  cannotJoinText,
+  END_OF_HISTORY_TEXT,
+  historyText,
   joinedRoom,
   joinedText,
+  nickTakenText,
+  partialRecoveryText,
+  SEQ_OFF_TEXT,
+  seqOnText,
   leftFor,
   leftRoom,
   leftText,
@@ -282,14 +289,14 @@ export class Hub implements ChatContext {
     const key = nickKey(wanted);
     const holder = this.nicks.get(key);
     if ((holder !== undefined && holder !== member) || (holder === undefined && this.remote.byNickKey(key))) {
-      return this.notice(member, `nick ${wanted} is taken`);
+      return this.notice(member, nickTakenText(wanted));
     }
     // Only the case changes (alice -> Alice): the member holds the key already.
     const claim = holder === member ? true : this.claimFor(member, key);
     return this.whenDone(
       member,
       claim,
-      (ok) => (ok ? this.applyRename(member, wanted) : this.notice(member, `nick ${wanted} is taken`)),
+      (ok) => (ok ? this.applyRename(member, wanted) : this.notice(member, nickTakenText(wanted))),
       (err) => this.notice(member, `nick ${wanted} not set: ${err.message}; try again in a moment`),
     );
   }
@@ -310,10 +317,10 @@ export class Hub implements ChatContext {
    */
   sequenceNumbers(member: Member, on: boolean): void {
     if (member.rendering.tagged !== on) this.setTagged(member, on);
-    if (!on) return this.notice(member, 'seq off: room lines are untagged');
+    if (!on) return this.notice(member, SEQ_OFF_TEXT);
     const room = member.room;
-    const where = room?.log === undefined ? '' : `; ${positionText(room.name, room.log.epoch, room.log.top)}`;
-    this.notice(member, `seq on: room lines start with @seq=N;epoch=E${where}`);
+    const where = room?.log === undefined ? undefined : positionText(room.name, room.log.epoch, room.log.top);
+    this.notice(member, seqOnText(where));
   }
 
   /**
@@ -564,7 +571,7 @@ export class Hub implements ChatContext {
       member,
       room.loading,
       () => this.enterLoaded(member, room, was, greet),
-      (err) => this.notice(member, `cannot join ${name}: ${err.message}; /join ${name} to try again`),
+      (err) => this.notice(member, cannotJoinText(name, err.message)),
     );
   }
 
@@ -602,7 +609,10 @@ export class Hub implements ChatContext {
     } else if (seq > log.top) {
       // The client is ahead of this node: it saw lines this node has not delivered yet (it comes
       // from another node that was a moment ahead). Numbers are never given twice (a tail Redis
-      // lost is skipped, see backplane/redis.ts), so it misses nothing by waiting for them.
+      // lost is skipped, see backplane/redis.ts), so it misses nothing by waiting for them — and
+      // should every node have restarted after Redis lost that tail, the room's number is raised
+      // past what the client saw, so no line it is waiting for is taken for one it has.
+      this.backplane.raise(room.name, epoch, seq);
       return this.notice(member, recoveredText(0, room.name, log.epoch, seq));
     } else if (seq < log.oldest - 1 || log.top - seq > cap) {
       const keptFrom = Math.max(log.oldest, log.top - cap + 1);
@@ -623,11 +633,12 @@ export class Hub implements ChatContext {
     }
     if (gap !== undefined) this.notice(member, `cannot recover ${room.name}: ${gap}`);
     const rest = lines.length - sent;
+    const at = lines[sent - 1]?.seq ?? from;
     this.notice(
       member,
       rest === 0
         ? recoveredText(sent, room.name, log.epoch, log.top)
-        : `${recoveredText(sent, room.name, log.epoch, lines[sent - 1]?.seq ?? from)}; ${plural(rest, 'more line')} did not fit your queue: /resume ${room.name} ${log.epoch} ${lines[sent - 1]?.seq ?? from} for the rest`,
+        : partialRecoveryText(sent, room.name, log.epoch, at, rest),
     );
   }
 
@@ -667,11 +678,9 @@ export class Hub implements ChatContext {
       bytes += size;
       frames.push(text);
     }
-    const older = history.length - frames.length;
-    const left = older > 0 ? `; ${plural(older, 'older one')} would not fit your queue` : '';
-    this.notice(member, `history: the last ${plural(frames.length, 'message')} in ${room.name}${left}`);
+    this.notice(member, historyText(frames.length, room.name, history.length - frames.length));
     for (let i = frames.length - 1; i >= 0; i--) this.send(member, this.encode(codec, frames[i]!));
-    this.notice(member, 'end of history');
+    this.notice(member, END_OF_HISTORY_TEXT);
   }
 
   private leaveRoom(member: Member, announcement: string | undefined): void {

@@ -49,7 +49,7 @@ export interface ChatOptions {
   /** `history`: messages of a room replayed to whoever joins; 0 = none. @default 50 */
   history: number;
   /**
-   * `recover`: lines a room keeps for resume (`/join ROOM EPOCH:SEQ`), the most one resume
+   * `recover`: lines a room keeps for resume (`/resume ROOM EPOCH SEQ`), the most one resume
    * replays. @default 300
    */
   recover: number;

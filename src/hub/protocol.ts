@@ -52,6 +52,43 @@ export function recoveredText(n: number, room: string, epoch: string, seq: numbe
   return `recovered ${plural(n, 'line')} in ${room}; now at @seq=${seq};epoch=${epoch}`;
 }
 
+/** The reply to `/seq on`; `position` is where the member's room stands (positionText). */
+export function seqOnText(position: string | undefined): string {
+  return `seq on: room lines start with @seq=N;epoch=E${position === undefined ? '' : `; ${position}`}`;
+}
+
+export const SEQ_OFF_TEXT = 'seq off: room lines are untagged';
+
+/** A recovery that did not fit the member's queue: where to resume for the rest. */
+export function partialRecoveryText(
+  n: number,
+  room: string,
+  epoch: string,
+  seq: number,
+  rest: number,
+): string {
+  return `${recoveredText(n, room, epoch, seq)}; ${plural(rest, 'more line')} did not fit your queue: /resume ${room} ${epoch} ${seq} for the rest`;
+}
+
+export function nickTakenText(nick: string): string {
+  return `nick ${nick} is taken`;
+}
+
+export function historyText(n: number, room: string, older: number): string {
+  const left = older > 0 ? `; ${plural(older, 'older one')} would not fit your queue` : '';
+  return `history: the last ${plural(n, 'message')} in ${room}${left}`;
+}
+
+export const END_OF_HISTORY_TEXT = 'end of history';
+
+export function unknownCommandText(name: string): string {
+  return `unknown command /${name}; type /help for the list`;
+}
+
+export function cannotJoinText(room: string, why: string): string {
+  return `cannot join ${room}: ${why}; /join ${room} to try again`;
+}
+
 // Presence, as the members of a room read it.
 export const joinedRoom = (nick: string, room: string): string => `${nick} joined ${room}`;
 export const leftFor = (nick: string, room: string): string => `${nick} left for ${room}`;
@@ -174,4 +211,48 @@ export function parseSelfNotice(noticeText: string): SelfNotice | undefined {
     return { kind: 'position', room: m[2]!, seq: Number(m[3]), epoch: m[4]!, recovered: Number(m[1]) };
   }
   return undefined;
+}
+
+// Notices a resuming client must read (src/client/resume.ts, nick-reclaim.ts), parsed here next to
+// their builders above.
+
+const SEQ_ON = /^seq on: room lines start with @seq=N;epoch=E(?:; (.*))?$/;
+const MORE_TO_RECOVER = /did not fit your queue: \/resume (\S+) ([0-9a-f]+) (\d+) for the rest$/;
+const NICK_TAKEN = /^nick (\S+) is taken$/;
+/** A resume the server will not answer with `recovered`: an old server, or the room cannot be had. */
+const RESUME_REFUSED = /^(unknown command \/resume\b|usage: \/resume |cannot join \S+: )/;
+const HISTORY_NOTICE = /^(history: |end of history$)/;
+
+/**
+ * The reply to `/seq on`, with its position part (`lobby at @seq=42;epoch=…`) when the member is in
+ * a room; undefined if the notice is something else.
+ */
+export function seqOnReply(text: string): { position: string | undefined } | undefined {
+  const m = SEQ_ON.exec(text);
+  return m === null ? undefined : { position: m[1] };
+}
+
+/** The reply to `/seq off`: lines come without numbers from then on. */
+export function isSeqOff(text: string): boolean {
+  return text === SEQ_OFF_TEXT;
+}
+
+/** The `/resume ROOM EPOCH SEQ` a partial recovery asks for, if the notice says there is more. */
+export function moreToRecover(text: string): { room: string; epoch: string; seq: number } | undefined {
+  const m = MORE_TO_RECOVER.exec(text);
+  return m === null ? undefined : { room: m[1]!, epoch: m[2]!, seq: Number(m[3]) };
+}
+
+/** `nick NAME is taken`: NAME. */
+export function nickTaken(text: string): string | undefined {
+  return NICK_TAKEN.exec(text)?.[1];
+}
+
+export function resumeRefused(text: string): boolean {
+  return RESUME_REFUSED.test(text);
+}
+
+/** `history: the last N messages in ROOM` or `end of history`. */
+export function isHistoryNotice(text: string): boolean {
+  return HISTORY_NOTICE.test(text);
 }

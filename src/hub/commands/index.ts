@@ -1,6 +1,7 @@
 import type { Member } from '../member.js';
 import type { ChatCommand } from './command.js';
 import type { ChatContext } from './context.js';
+import { unknownCommandText } from '../protocol.js';
 import { helpCommand } from './help.js';
 import { joinCommand } from './join.js';
 import { meCommand } from './me.js';
@@ -34,7 +35,6 @@ export function runCommand(chat: ChatContext, member: Member, line: string): voi
   const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
   const name = match[1]!.toLowerCase();
   const command = COMMANDS.get(name);
-  if (command === undefined)
-    return chat.notice(member, `unknown command /${match[1]}; type /help for the list`);
+  if (command === undefined) return chat.notice(member, unknownCommandText(match[1]!));
   return command.run(chat, member, match[2]!.trim());
 }
