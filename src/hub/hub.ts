@@ -41,6 +41,8 @@ import {
   roomText,
   seqTag,
   welcomeText,
+  whoText,
+  roomsText,
   HISTORY_PREFIX,
 } from './protocol.js';
 import { PublisherStalls, type StallStats } from './publisher-stalls.js';
@@ -385,25 +387,19 @@ export class Hub implements ChatContext {
       if (names.length === WHO_LIST_LIMIT) break;
       names.push(m.nick);
     }
-    const size = this.roomSize(room);
-    const more = size - names.length;
-    this.notice(
-      member,
-      `${room.name}: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''} (${plural(size, 'member')})`,
-    );
+    this.notice(member, whoText(room.name, names, this.roomSize(room)));
   }
 
   listRooms(member: Member): void {
     const sizes = this.remote.rooms();
     for (const r of this.rooms.values()) sizes.set(r.name, (sizes.get(r.name) ?? 0) + r.members.size);
-    const names: string[] = [];
-    for (const [name, size] of sizes) {
+    const listed: Array<[string, number]> = [];
+    for (const entry of sizes) {
       // As /who: one line, bounded, however many rooms 10,000 members have made.
-      if (names.length === ROOMS_LIST_LIMIT) break;
-      names.push(`${name} (${size})`);
+      if (listed.length === ROOMS_LIST_LIMIT) break;
+      listed.push(entry);
     }
-    const more = sizes.size - names.length;
-    this.notice(member, `rooms: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+    this.notice(member, roomsText(listed, sizes.size));
   }
 
   quit(member: Member, reason: string): void {

@@ -89,6 +89,18 @@ export function cannotJoinText(room: string, why: string): string {
   return `cannot join ${room}: ${why}; /join ${room} to try again`;
 }
 
+/** The `/who` reply: `lobby: alice, bob and 3 more (5 members)`. */
+export function whoText(room: string, nicks: readonly string[], total: number): string {
+  const more = total - nicks.length;
+  return `${room}: ${nicks.join(', ')}${more > 0 ? ` and ${more} more` : ''} (${plural(total, 'member')})`;
+}
+
+/** The `/rooms` reply: `rooms: lobby (2), dev (1) and 4 more`. */
+export function roomsText(rooms: ReadonlyArray<readonly [string, number]>, total: number): string {
+  const more = total - rooms.length;
+  return `rooms: ${rooms.map(([name, n]) => `${name} (${n})`).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 // Presence, as the members of a room read it.
 export const joinedRoom = (nick: string, room: string): string => `${nick} joined ${room}`;
 export const leftFor = (nick: string, room: string): string => `${nick} left for ${room}`;
@@ -255,4 +267,43 @@ export function resumeRefused(text: string): boolean {
 /** `history: the last N messages in ROOM` or `end of history`. */
 export function isHistoryNotice(text: string): boolean {
   return HISTORY_NOTICE.test(text);
+}
+
+// The `/who` and `/rooms` replies, read by the web page for its side panels.
+
+export interface WhoReply {
+  readonly room: string;
+  readonly nicks: readonly string[];
+  /** Members beyond the listed ones (the hub lists the first 100). */
+  readonly more: number;
+  readonly total: number;
+}
+
+export interface RoomEntry {
+  readonly name: string;
+  readonly members: number;
+}
+
+const WHO = /^(\S+): (.*?)(?: and (\d+) more)? \((\d+) members?\)$/;
+const ROOMS = /^rooms: (.*?)(?: and \d+ more)?$/;
+const ROOM_ENTRY = /^(\S+) \((\d+)\)$/;
+
+export function parseWho(noticeText: string): WhoReply | undefined {
+  const m = WHO.exec(noticeText);
+  if (m === null || m[1] === 'rooms') return undefined;
+  const nicks = m[2]!.split(', ').filter((n) => n !== '');
+  if (nicks.some((n) => /\s/.test(n))) return undefined;
+  return { room: m[1]!, nicks, more: Number(m[3] ?? 0), total: Number(m[4]) };
+}
+
+export function parseRooms(noticeText: string): RoomEntry[] | undefined {
+  const m = ROOMS.exec(noticeText);
+  if (m === null) return undefined;
+  const entries: RoomEntry[] = [];
+  for (const item of m[1]!.split(', ')) {
+    const e = ROOM_ENTRY.exec(item);
+    if (e === null) return undefined;
+    entries.push({ name: e[1]!, members: Number(e[2]) });
+  }
+  return entries;
 }

@@ -3,12 +3,20 @@
  * line per text message. The protocol's lines are classified by src/hub/protocol.ts, bundled into
  * this script, so the page and the hub cannot drift apart.
  */
-import { NOTICE_PREFIX, parseLine, parseSelfNotice, roomLine, actionLine } from '../../hub/protocol.js';
+import {
+  NOTICE_PREFIX,
+  actionLine,
+  parseLine,
+  parseRooms,
+  parseSelfNotice,
+  parseWho,
+  roomLine,
+  type RoomEntry,
+} from '../../hub/protocol.js';
 import { NickReclaim } from '../../client/nick-reclaim.js';
 import { ResumeTracker } from '../../client/resume.js';
 import { ChatLink, type LinkState } from './connection.js';
 import { MessageLog } from './message-log.js';
-import { parseRooms, parseWho, type RoomEntry } from './roster.js';
 
 /** Gather the refresh of the side panels: one /who and one /rooms for a burst of notices. */
 const REFRESH_DELAY_MS = 300;
