@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Aggregator } from 'prom-client';
 import type { ServerStats } from '../server/serve.js';
 import type { ServiceStats } from '../services/service.js';
 import { descriptors } from '../transports/descriptors.js';
@@ -30,11 +30,20 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
   let snapshot: ServerStats | undefined;
   const current = (): ServerStats => snapshot ?? read();
 
-  const gauge = (name: string, help: string, labelNames: readonly string[], series: Series): void => {
+  // With --workers, prom-client's AggregatorRegistry sums each metric over the workers unless it
+  // names another aggregator: `min` for up/down gauges, `max` for worsts, `first` for facts.
+  const gauge = (
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    series: Series,
+    aggregator: Aggregator = 'sum',
+  ): void => {
     new Gauge({
       name,
       help,
       labelNames,
+      aggregator,
       registers: [registry],
       collect() {
         this.reset();
@@ -70,6 +79,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     '1 while the listener accepts, 0 once it has stopped',
     LISTENER,
     perListener((l) => (l.up ? 1 : 0)),
+    'min',
   );
   gauge(
     'switchboard_connections',
@@ -163,12 +173,19 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
       return limit === undefined ? [] : [[{}, limit]];
     },
   );
-  gauge('switchboard_info', 'Always 1; the version as a label', ['version'], () => [[{ version }, 1]]);
+  gauge(
+    'switchboard_info',
+    'Always 1; the version as a label',
+    ['version'],
+    () => [[{ version }, 1]],
+    'first',
+  );
   gauge(
     'switchboard_backplane_up',
     '1 while the chat backplane is connected (memory: in-process, always 1)',
     ['backplane'],
     () => [[{ backplane: BACKPLANE.kind }, BACKPLANE.up ? 1 : 0]],
+    'min',
   );
 
   // ---- chat ----------------------------------------------------------------------------------
@@ -215,6 +232,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     'Longest single hold of a sender since start',
     [],
     chatMax((h) => h.longestStallMs / 1000),
+    'max',
   );
   counter(
     'switchboard_chat_over_budget_total',
@@ -239,7 +257,19 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     'The most any chat member socket holds unsent now (disconnected past maxQueue)',
     [],
     chatMax((h) => h.maxMemberQueueBytes),
+    'max',
   );
+
+  // AggregatorRegistry asks a worker's registry for getMetricsAsJSON(): one snapshot for it too.
+  const asJson = registry.getMetricsAsJSON.bind(registry);
+  registry.getMetricsAsJSON = async () => {
+    snapshot = read();
+    try {
+      return await asJson();
+    } finally {
+      snapshot = undefined;
+    }
+  };
 
   return {
     registry,
