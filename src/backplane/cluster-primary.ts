@@ -97,6 +97,10 @@ export class ClusterPrimary {
       case 'unwatch':
         return this.unwatch(from, hub, request.room);
       case 'broadcast':
+        if (request.message.type === 'private' && !hub.links.has(request.message.to.node)) {
+          // Its worker died after the sender looked it up: say so rather than echo a message nobody got.
+          return fail(from, request.id, `${request.message.to.node} has gone`);
+        }
         this.relay(from, hub, request.message);
         return reply(from, request.id, null);
       case 'guest':

@@ -297,6 +297,7 @@ class ClusterHubBackplane implements HubBackplane {
   readonly nickTtlMs = 0;
   events: BackplaneEvents | undefined;
   private readonly rooms = new Map<string, WatchedRoom>();
+  private closed = false;
 
   constructor(
     private readonly plane: ClusterBackplane,
@@ -375,6 +376,8 @@ class ClusterHubBackplane implements HubBackplane {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.rooms.clear();
     // The primary frees this worker's nicks and tells the others `bye`; if it is away, it does so
     // when it sees the worker exit.
