@@ -10,6 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { portOf, runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { startRedis } from '../helpers/redis.js';
 import { get, scrapeUntil } from '../metrics/scrape.js';
 
 interface Workers extends ServeProcess {
@@ -239,6 +240,21 @@ describe('--workers 2, no Redis: chat across workers keeps the promises of DESIG
     for (const c of [...onA, ...onB, local]) await c.expect(/^\* server shutting down$/);
     for (const pid of s.pids) expect(alive(pid)).toBe(false);
     expect(existsSync(path)).toBe(false);
+  }, 30_000);
+});
+
+describe('--workers 2 --backplane redis://: each worker is a Redis member', () => {
+  it('keeps nicks unique and one room across the workers through Redis', async () => {
+    const redis = await startRedis();
+    const s = await serveWorkers(['--backplane', redis.url, 'chat@tcp://127.0.0.1:0']);
+    expect(s.stdout()).toMatch(/chat shared through redis:\/\/127\.0\.0\.1:\d+/);
+    const [[alice], [bob]] = await membersOnBothWorkers(s, portOf(s.urls[0]!), 1);
+    alice!.send('/nick alice');
+    await alice!.expect(/^\* you are now alice$/);
+    bob!.send('/nick alice');
+    await bob!.expect(/^\* nick alice is taken$/);
+    alice!.send('through redis');
+    await bob!.expect(/^<alice> through redis$/);
   }, 30_000);
 });
 
