@@ -1,5 +1,12 @@
 import type { NickOwner, NodeMessage, SequencedLine } from './backplane.js';
-import type { PrimaryMessage, ReplyValues, WorkerRequest } from './cluster-messages.js';
+import {
+  isBatch,
+  Outbox,
+  type Batch,
+  type PrimaryMessage,
+  type ReplyValues,
+  type WorkerRequest,
+} from './cluster-messages.js';
 import { newEpoch } from './memory.js';
 import { RoomLog } from './room-log.js';
 
@@ -7,7 +14,7 @@ import { RoomLog } from './room-log.js';
 export interface WorkerLink {
   /** For the log: `worker 2 (pid 1234)`. */
   readonly name: string;
-  send(message: PrimaryMessage): void;
+  send(message: PrimaryMessage | Batch<PrimaryMessage>): void;
 }
 
 export interface ClusterPrimaryOptions {
@@ -63,6 +70,7 @@ export class ClusterPrimary {
   private readonly permanent: ReadonlySet<string>;
   /** Lines numbered; requests refused because they reached the primary after their deadline. */
   readonly counts = { lines: 0, expired: 0 };
+  private readonly outboxes = new Map<WorkerLink, Outbox<PrimaryMessage>>();
 
   constructor(options: ClusterPrimaryOptions = {}) {
     this.permanent = new Set(options.permanentRooms ?? []);
@@ -75,19 +83,25 @@ export class ClusterPrimary {
     return n;
   }
 
-  /** One message from a worker, acted on at once, in arrival order. */
-  receive(from: WorkerLink, request: WorkerRequest): void {
+  /** One message (or a batch) from a worker, acted on at once, in arrival order. */
+  receive(from: WorkerLink, message: WorkerRequest | Batch<WorkerRequest>): void {
+    if (!isBatch(message)) return this.handle(from, message);
+    for (const request of message.messages) this.handle(from, request);
+  }
+
+  private handle(from: WorkerLink, request: WorkerRequest): void {
     if (request.op === 'open') return this.open(from, request);
-    if (request.op === 'ping') return reply(from, request.id, null);
+    if (request.op === 'ping') return this.reply(from, request.id, null);
     const hub = this.hubs.get(request.hub);
     if (hub === undefined || !hub.nodes.has(from)) {
-      if ('id' in request) fail(from, request.id, `hub ${request.hub} is not open on ${from.name} (a bug)`);
+      if ('id' in request)
+        this.fail(from, request.id, `hub ${request.hub} is not open on ${from.name} (a bug)`);
       return;
     }
     if ('dl' in request && request.dl < Date.now()) {
       // The worker has given up on it (or is about to): acting now would contradict what it said.
       this.counts.expired++;
-      return fail(from, request.id, 'the cluster primary answered too late');
+      return this.fail(from, request.id, 'the cluster primary answered too late');
     }
     switch (request.op) {
       case 'publish':
@@ -99,14 +113,14 @@ export class ClusterPrimary {
       case 'broadcast':
         if (request.message.type === 'private' && !hub.links.has(request.message.to.node)) {
           // Its worker died after the sender looked it up: say so rather than echo a message nobody got.
-          return fail(from, request.id, `${request.message.to.node} has gone`);
+          return this.fail(from, request.id, `${request.message.to.node} has gone`);
         }
         this.relay(from, hub, request.message);
-        return reply(from, request.id, null);
+        return this.reply(from, request.id, null);
       case 'guest':
-        return reply<'guest'>(from, request.id, ++hub.guests);
+        return this.reply<'guest'>(from, request.id, ++hub.guests);
       case 'claim':
-        return reply<'claim'>(
+        return this.reply<'claim'>(
           from,
           request.id,
           claim(hub, request.key, { node: hub.nodes.get(from)!, member: request.member }),
@@ -120,13 +134,31 @@ export class ClusterPrimary {
       }
       case 'close':
         this.leave(from, hub);
-        return reply(from, request.id, null);
+        return this.reply(from, request.id, null);
     }
   }
 
   /** A worker is gone (it died, or stopped): free what it held, and tell the others at once. */
   detach(worker: WorkerLink): void {
+    this.outboxes.delete(worker);
     for (const hub of this.hubs.values()) if (hub.nodes.has(worker)) this.leave(worker, hub);
+  }
+
+  private post(to: WorkerLink, message: PrimaryMessage): void {
+    let outbox = this.outboxes.get(to);
+    if (outbox === undefined) {
+      outbox = new Outbox((m) => to.send(m));
+      this.outboxes.set(to, outbox);
+    }
+    outbox.post(message);
+  }
+
+  private reply<K extends keyof ReplyValues>(to: WorkerLink, id: number, value: ReplyValues[K]): void {
+    this.post(to, { sb: 'bp', op: 'reply', id, value });
+  }
+
+  private fail(to: WorkerLink, id: number, error: string): void {
+    this.post(to, { sb: 'bp', op: 'reply', id, error });
   }
 
   private open(from: WorkerLink, request: Extract<WorkerRequest, { op: 'open' }>): void {
@@ -138,20 +170,21 @@ export class ClusterPrimary {
     // A worker that opens the hub again (after a close) is the same worker with the same node id.
     hub.nodes.set(from, request.node);
     hub.links.set(request.node, from);
-    reply(from, request.id, null);
+    this.reply(from, request.id, null);
   }
 
   private publish(from: WorkerLink, hub: PrimaryHub, request: Request & { op: 'publish' }): void {
     const room = hub.rooms.get(request.room);
     if (room?.watchers.has(from) !== true) {
-      return fail(from, request.id, `room ${request.room} is not watched by ${from.name} (a bug)`);
+      return this.fail(from, request.id, `room ${request.room} is not watched by ${from.name} (a bug)`);
     }
     // DESIGN §8: sequence first, deliver after — one number per line, here and nowhere else.
     const line: SequencedLine = { ...request.line, epoch: room.log.epoch, seq: room.log.top + 1 };
     room.log.add(line);
     this.counts.lines++;
     for (const watcher of room.watchers) {
-      watcher.send(
+      this.post(
+        watcher,
         watcher === from
           ? { sb: 'bp', op: 'line', hub: request.hub, room: request.room, line, id: request.id }
           : { sb: 'bp', op: 'line', hub: request.hub, room: request.room, line },
@@ -170,7 +203,7 @@ export class ClusterPrimary {
     }
     room.watchers.add(from);
     // After this reply, every line of the room reaches the worker: the channel keeps order.
-    reply<'watch'>(from, request.id, {
+    this.reply<'watch'>(from, request.id, {
       epoch: room.log.epoch,
       top: room.log.top,
       lines: room.log.last(hub.historyLength),
@@ -188,11 +221,11 @@ export class ClusterPrimary {
   private relay(from: WorkerLink, hub: PrimaryHub, message: NodeMessage): void {
     if (message.type === 'private') {
       const to = hub.links.get(message.to.node);
-      if (to !== undefined && to !== from) to.send({ sb: 'bp', op: 'node', hub: hub.name, message });
+      if (to !== undefined && to !== from) this.post(to, { sb: 'bp', op: 'node', hub: hub.name, message });
       return;
     }
     for (const worker of hub.nodes.keys()) {
-      if (worker !== from) worker.send({ sb: 'bp', op: 'node', hub: hub.name, message });
+      if (worker !== from) this.post(worker, { sb: 'bp', op: 'node', hub: hub.name, message });
     }
   }
 
@@ -205,7 +238,7 @@ export class ClusterPrimary {
     if (hub.links.get(node) === worker) hub.links.delete(node);
     // Its members leave every other worker's /who now, not at a presence timeout.
     for (const other of hub.nodes.keys())
-      other.send({ sb: 'bp', op: 'node', hub: hub.name, message: { type: 'bye', node } });
+      this.post(other, { sb: 'bp', op: 'node', hub: hub.name, message: { type: 'bye', node } });
   }
 }
 
@@ -214,12 +247,4 @@ function claim(hub: PrimaryHub, key: string, owner: NickOwner): boolean {
   if (holder !== undefined && (holder.node !== owner.node || holder.member !== owner.member)) return false;
   hub.nicks.set(key, owner);
   return true;
-}
-
-function reply<K extends keyof ReplyValues>(to: WorkerLink, id: number, value: ReplyValues[K]): void {
-  to.send({ sb: 'bp', op: 'reply', id, value });
-}
-
-function fail(to: WorkerLink, id: number, error: string): void {
-  to.send({ sb: 'bp', op: 'reply', id, error });
 }

@@ -13,6 +13,9 @@ import type {
 } from './backplane.js';
 import {
   isBackplaneMessage,
+  isBatch,
+  Outbox,
+  type Batch,
   type PrimaryMessage,
   type ReplyValues,
   type WorkerRequest,
@@ -38,7 +41,7 @@ const PRIMARY = 'cluster (the --workers primary)';
 /** The worker's end of the IPC channel to the primary: node:cluster's by default, a pair in tests. */
 export interface ClusterChannel {
   readonly connected: boolean;
-  send(message: WorkerRequest): void;
+  send(message: WorkerRequest | Batch<WorkerRequest>): void;
   /** Receive every message from the primary; the returned function stops it. */
   listen(onMessage: (message: unknown) => void, onDisconnect: () => void): () => void;
 }
@@ -108,6 +111,8 @@ export class ClusterBackplane implements Backplane {
   readonly maxPending: number;
   readonly presenceTimeoutMs: number;
   private readonly channel: ClusterChannel;
+  /** What goes to the primary, one IPC message per run of code. */
+  private readonly outbox: Outbox<WorkerRequest>;
   private readonly hubs = new Map<string, ClusterHubBackplane>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -126,6 +131,9 @@ export class ClusterBackplane implements Backplane {
     this.maxPending = options.maxPending ?? DEFAULT_CLUSTER_MAX_PENDING;
     this.presenceTimeoutMs = options.presenceTimeoutMs ?? DEFAULT_CLUSTER_PRESENCE_TIMEOUT_MS;
     this.channel = options.channel ?? workerChannel();
+    this.outbox = new Outbox((message) => {
+      if (this.channel.connected) this.channel.send(message);
+    });
   }
 
   get up(): boolean {
@@ -143,7 +151,10 @@ export class ClusterBackplane implements Backplane {
     }
     this.stopListening ??= this.channel.listen(
       (message) => {
-        if (isBackplaneMessage(message)) this.receive(message as PrimaryMessage);
+        if (!isBackplaneMessage(message)) return;
+        const received = message as PrimaryMessage | Batch<PrimaryMessage>;
+        if (!isBatch(received)) return this.receive(received);
+        for (const one of received.messages) this.receive(one);
       },
       () => this.lost('the primary went away'),
     );
@@ -198,7 +209,7 @@ export class ClusterBackplane implements Backplane {
 
   /** Send a request nobody answers (unwatch, release); dropped when the primary is away. */
   tell(message: Unstamped<Exclude<WorkerRequest, { id: number }>>): void {
-    if (this.channel.connected && !this.closed) this.channel.send({ sb: 'bp', ...message });
+    if (this.channel.connected && !this.closed) this.outbox.post({ sb: 'bp', ...message });
   }
 
   private ask(message: Unstamped<AnsweredRequest>): Promise<unknown> {
@@ -208,7 +219,7 @@ export class ClusterBackplane implements Backplane {
     if (publish) this.publishing++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { giveUpAt: dl + TRANSIT_GRACE_MS, resolve, reject, publish });
-      this.channel.send({ sb: 'bp', ...message, id, dl } as WorkerRequest);
+      this.outbox.post({ sb: 'bp', ...message, id, dl } as WorkerRequest);
     });
   }
 

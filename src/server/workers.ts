@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Backplane } from '../backplane/backplane.js';
 import { ClusterBackplane } from '../backplane/cluster.js';
-import { isBackplaneMessage, type WorkerRequest } from '../backplane/cluster-messages.js';
+import { isBackplaneMessage, type Batch, type WorkerRequest } from '../backplane/cluster-messages.js';
 import { ClusterPrimary, type WorkerLink } from '../backplane/cluster-primary.js';
 import { ErrorCode, InvalidOptionError, SwitchboardError } from '../errors.js';
 import { LOBBY } from '../hub/options.js';
@@ -224,7 +224,7 @@ class Supervisor implements WorkerPool {
     const slot = this.slots.get(worker);
     if (slot === undefined) return;
     if (isBackplaneMessage(message)) {
-      this.backplane?.receive(slot.link, message as WorkerRequest);
+      this.backplane?.receive(slot.link, message as WorkerRequest | Batch<WorkerRequest>);
       return;
     }
     if (!isControlMessage(message)) return;

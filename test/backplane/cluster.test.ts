@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { BackplaneEvents, SequencedLine } from '../../src/backplane/backplane.js';
 import { ClusterBackplane, type ClusterChannel } from '../../src/backplane/cluster.js';
-import type { PrimaryMessage, WorkerRequest } from '../../src/backplane/cluster-messages.js';
+import {
+  isBatch,
+  type Batch,
+  type PrimaryMessage,
+  type WorkerRequest,
+} from '../../src/backplane/cluster-messages.js';
 import { ClusterPrimary, type WorkerLink } from '../../src/backplane/cluster-primary.js';
 import { BackplaneUnavailableError } from '../../src/errors.js';
 import { lineClient, type LineClient } from '../helpers/line-client.js';
@@ -19,13 +24,14 @@ function channelTo(primary: ClusterPrimary, name: string): ClusterChannel & { di
   let alive = true;
   const link: WorkerLink = {
     name,
-    send: (message: PrimaryMessage) => ipc(message, (m) => receive?.(m)),
+    send: (message: PrimaryMessage | Batch<PrimaryMessage>) => ipc(message, (m) => receive?.(m)),
   };
   return {
     get connected() {
       return alive;
     },
-    send: (message: WorkerRequest) => ipc(message, (m) => alive && primary.receive(link, m)),
+    send: (message: WorkerRequest | Batch<WorkerRequest>) =>
+      ipc(message, (m) => alive && primary.receive(link, m)),
     listen(onMessage) {
       receive = onMessage;
       return () => (receive = undefined);
@@ -114,6 +120,9 @@ describe('cluster backplane, two workers in one process (DESIGN §8)', () => {
   });
 });
 
+/** Requests go out at the end of the current run of code (Outbox): let them. */
+const sentOut = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 describe('cluster backplane, its promises at the edges', () => {
   const events = (): BackplaneEvents & { got: string[] } => {
     const got: string[] = [];
@@ -132,7 +141,8 @@ describe('cluster backplane, its promises at the edges', () => {
     let receive: ((m: unknown) => void) | undefined;
     const channel: ClusterChannel = {
       connected: true,
-      send: (m) => sent.push(m),
+      // Flattened: what the worker asked, batched or not.
+      send: (m) => sent.push(...(isBatch(m) ? m.messages : [m])),
       listen: (onMessage) => ((receive = onMessage), () => undefined),
     };
     const plane = new ClusterBackplane({ node: 'w', channel, timeoutMs: 50 });
@@ -140,6 +150,7 @@ describe('cluster backplane, its promises at the edges', () => {
     const hub = plane.hub('default', { historyLength: 10 });
     const e = events();
     const opened = hub.open(e);
+    await sentOut();
     receive!({ sb: 'bp', op: 'reply', id: (sent[0] as { id: number }).id, value: null });
     await opened;
 
@@ -158,7 +169,7 @@ describe('cluster backplane, its promises at the edges', () => {
     // The late request reaches the primary: refused, not numbered.
     const primary = new ClusterPrimary();
     const replies: PrimaryMessage[] = [];
-    const link: WorkerLink = { name: 'w', send: (m) => replies.push(m) };
+    const link: WorkerLink = { name: 'w', send: (m) => replies.push(...(isBatch(m) ? m.messages : [m])) };
     primary.receive(link, sent[0]!); // open
     primary.receive(link, {
       sb: 'bp',
@@ -169,6 +180,7 @@ describe('cluster backplane, its promises at the edges', () => {
       room: 'lobby',
     });
     primary.receive(link, sent[1]!);
+    await sentOut();
     expect(replies.at(-1)).toEqual({
       sb: 'bp',
       op: 'reply',
@@ -191,7 +203,8 @@ describe('cluster backplane, its promises at the edges', () => {
     const sent: WorkerRequest[] = [];
     const channel: ClusterChannel = {
       connected: true,
-      send: (m) => sent.push(m),
+      // Flattened: what the worker asked, batched or not.
+      send: (m) => sent.push(...(isBatch(m) ? m.messages : [m])),
       listen: (onMessage) => ((receive = onMessage), () => undefined),
     };
     // A short timeout: nothing answers its close at the end.
@@ -200,9 +213,11 @@ describe('cluster backplane, its promises at the edges', () => {
     const hub = plane.hub('default', { historyLength: 10 });
     const e = events();
     const opened = hub.open(e);
+    await sentOut();
     receive!({ sb: 'bp', op: 'reply', id: (sent[0] as { id: number }).id, value: null });
     await opened;
     const watched = hub.watch('lobby') as Promise<unknown>;
+    await sentOut();
     receive!({
       sb: 'bp',
       op: 'reply',
