@@ -250,6 +250,9 @@ class Supervisor implements WorkerPool {
 
   private onListening(slot: Slot, listeners: readonly ListenerInfo[]): void {
     slot.listening = true;
+    // Still booting when the stop went out (node:child_process drops messages that come before a
+    // listener): say it again now that it listens.
+    if (this.stopping !== undefined) return this.sendControl(slot, { sb: 'ctl', op: 'stop' });
     if (this.starting) {
       if (this.listeners.length === 0) this.listeners = listeners;
       else if (!sameListeners(this.listeners, listeners)) {
@@ -467,28 +470,36 @@ export async function serveWorker(
   };
   const { metrics, ...serveOptions } = options;
   const backplane: Backplane = options.backplane ?? new ClusterBackplane();
-  let server: Server;
+  let server: Server | undefined;
   let registry: { getMetricsAsJSON(): Promise<unknown[]> } | undefined;
-  try {
-    server = await serve(specs, { ...serveOptions, backplane });
-    if (metrics !== undefined) {
-      const { createMetricsRegistry } = await import('../metrics/registry.js');
-      const { version } = await import('../metrics/http-endpoint.js');
-      registry = createMetricsRegistry(() => server.stats(), version).registry;
-    }
-  } catch (err) {
-    await reportStartFailure(err);
-    throw err;
-  }
+  let stopAsked = false;
+  // Listening from the start: a stop that comes while this worker starts (another failed) is kept.
   process.on('message', (message: unknown) => {
     if (!isControlMessage(message)) return;
-    if (message.op === 'stop') void server.close();
-    if (message.op !== 'ask') return;
+    if (message.op === 'stop') {
+      stopAsked = true;
+      void server?.close();
+      return;
+    }
+    if (message.op !== 'ask' || server === undefined) return;
     const answer = (value: unknown): void => report({ sb: 'ctl', op: 'answer', id: message.id, value });
     if (message.what === 'stats') answer(statsReport(worker.id, server.stats()));
     else if (registry !== undefined) void registry.getMetricsAsJSON().then(answer, () => answer([]));
     else answer([]);
   });
+  try {
+    const running = await serve(specs, { ...serveOptions, backplane });
+    server = running;
+    if (metrics !== undefined) {
+      const { createMetricsRegistry } = await import('../metrics/registry.js');
+      const { version } = await import('../metrics/http-endpoint.js');
+      registry = createMetricsRegistry(() => running.stats(), version).registry;
+    }
+  } catch (err) {
+    await reportStartFailure(err);
+    throw err;
+  }
+  if (stopAsked) void server.close();
   report({ sb: 'ctl', op: 'listening', listeners: server.listeners });
   return server;
 }

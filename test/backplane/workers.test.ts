@@ -348,8 +348,11 @@ describe('--workers 2: listeners shared by node:cluster', () => {
       taken.close();
     });
     const port = (taken.address() as { port: number }).port;
+    const started = performance.now();
     const result = await runCli(['serve', '--workers', '2', `upper@tcp://127.0.0.1:${port}`], '', 15_000);
     expect(result.code).toBe(1);
+    // The other worker was stopped, not left to the shutdown deadline (5 s + 2 s) and killed.
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result.stdout).toBe('');
     const errors = result.stderr.split('\n').filter((l) => l.startsWith('switchboard: '));
     expect(errors).toEqual([expect.stringMatching(new RegExp(`127\\.0\\.0\\.1:${port} is already in use`))]);
