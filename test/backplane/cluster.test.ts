@@ -136,23 +136,32 @@ describe('cluster backplane, its promises at the edges', () => {
     };
   };
 
-  it('refuses a line the primary does not answer in time, and the primary refuses it when it comes late', async () => {
+  /**
+   * A worker's backplane whose primary is the test: `sent` is what it asked (batches flattened),
+   * `receive` answers it. Its hub is open. A 50 ms timeout: nothing need answer its close.
+   */
+  const scripted = async () => {
     const sent: WorkerRequest[] = [];
-    let receive: ((m: unknown) => void) | undefined;
+    let deliver: ((m: unknown) => void) | undefined;
     const channel: ClusterChannel = {
       connected: true,
-      // Flattened: what the worker asked, batched or not.
       send: (m) => sent.push(...(isBatch(m) ? m.messages : [m])),
-      listen: (onMessage) => ((receive = onMessage), () => undefined),
+      listen: (onMessage) => ((deliver = onMessage), () => undefined),
     };
     const plane = new ClusterBackplane({ node: 'w', channel, timeoutMs: 50 });
     await plane.start();
+    const receive = (m: unknown): void => deliver!(m);
     const hub = plane.hub('default', { historyLength: 10 });
     const e = events();
     const opened = hub.open(e);
     await sentOut();
-    receive!({ sb: 'bp', op: 'reply', id: (sent[0] as { id: number }).id, value: null });
+    receive({ sb: 'bp', op: 'reply', id: (sent[0] as { id: number }).id, value: null });
     await opened;
+    return { sent, receive, plane, hub, e };
+  };
+
+  it('refuses a line the primary does not answer in time, and the primary refuses it when it comes late', async () => {
+    const { sent, receive, plane, hub, e } = await scripted();
 
     const started = performance.now();
     const publish = hub.publish('lobby', { kind: 'say', nick: 'n', text: 't', node: 'w', member: 1 });
@@ -192,33 +201,17 @@ describe('cluster backplane, its promises at the edges', () => {
     // It answers again (a ping's reply): lines go through again.
     await expect.poll(() => sent.some((m) => m.op === 'ping')).toBe(true);
     const ping = sent.find((m) => m.op === 'ping') as { id: number };
-    receive!({ sb: 'bp', op: 'reply', id: ping.id, value: null });
+    receive({ sb: 'bp', op: 'reply', id: ping.id, value: null });
     expect(hub.up).toBe(true);
     expect(e.got).toContain('state true');
     await plane.close();
   });
 
   it('says so when a room’s numbers jump, rather than go on silently', async () => {
-    let receive: ((m: unknown) => void) | undefined;
-    const sent: WorkerRequest[] = [];
-    const channel: ClusterChannel = {
-      connected: true,
-      // Flattened: what the worker asked, batched or not.
-      send: (m) => sent.push(...(isBatch(m) ? m.messages : [m])),
-      listen: (onMessage) => ((receive = onMessage), () => undefined),
-    };
-    // A short timeout: nothing answers its close at the end.
-    const plane = new ClusterBackplane({ node: 'w', channel, timeoutMs: 50 });
-    await plane.start();
-    const hub = plane.hub('default', { historyLength: 10 });
-    const e = events();
-    const opened = hub.open(e);
-    await sentOut();
-    receive!({ sb: 'bp', op: 'reply', id: (sent[0] as { id: number }).id, value: null });
-    await opened;
+    const { sent, receive, plane, hub, e } = await scripted();
     const watched = hub.watch('lobby') as Promise<unknown>;
     await sentOut();
-    receive!({
+    receive({
       sb: 'bp',
       op: 'reply',
       id: (sent[1] as { id: number }).id,
@@ -236,7 +229,7 @@ describe('cluster backplane, its promises at the edges', () => {
       seq,
     });
     for (const seq of [4, 5, 6, 9, 10])
-      receive!({ sb: 'bp', op: 'line', hub: 'default', room: 'lobby', line: line(seq) });
+      receive({ sb: 'bp', op: 'line', hub: 'default', room: 'lobby', line: line(seq) });
     expect(e.got).toEqual([
       'line lobby 5',
       'line lobby 6',

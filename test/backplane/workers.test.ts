@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -11,6 +10,7 @@ import { WebSocket } from 'ws';
 import { portOf, runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { lineClient, type LineClient } from '../helpers/line-client.js';
 import { startRedis } from '../helpers/redis.js';
+import { staleSocket } from '../helpers/socket.js';
 import { get, scrapeUntil } from '../metrics/scrape.js';
 
 interface Workers extends ServeProcess {
@@ -262,13 +262,7 @@ describe('--workers 2: listeners shared by node:cluster', () => {
   it('TCP, Unix, WebSocket and UDP on port 0: one real port each in the banner, connections on both workers, a stale socket file cleaned once', async () => {
     const path = join(tmpdir(), `sb-workers-stale-${process.pid}-${Date.now()}.sock`);
     onTestFinished(() => rm(path, { force: true }));
-    // A socket file a dead server left behind (SIGKILL: nothing removed it).
-    const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`;
-    const dead = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await once(dead.stdout, 'data');
-    dead.kill('SIGKILL');
-    await once(dead, 'exit');
-    expect(existsSync(path)).toBe(true);
+    await staleSocket(path); // a socket file a SIGKILLed server left
 
     const s = await serveWorkers([
       'upper@tcp://127.0.0.1:0?framing=line',
