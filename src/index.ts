@@ -9,8 +9,16 @@ export type {
   ServerStats,
   MetricsAddress,
 } from './server/serve.js';
+export { startWorkers, serveWorker } from './server/workers.js';
+export type {
+  WorkerPool,
+  WorkersOptions,
+  WorkerInfo,
+  WorkerServeOptions,
+  WorkerStatsReport,
+} from './server/workers.js';
 // The metrics endpoint itself is started by serve({ metrics }), which loads prom-client only then.
-export type { Varz, VarzListener, VarzChat } from './metrics/varz.js';
+export type { Varz, VarzListener, VarzChat, VarzWorker } from './metrics/varz.js';
 export type { Health } from './metrics/health.js';
 export { BUILTIN_SERVICES } from './server/service-registry.js';
 

@@ -17,6 +17,10 @@ export type {
 } from './backplane.js';
 export { MemoryBackplane } from './memory.js';
 export { RoomLog } from './room-log.js';
+export { ClusterBackplane, workerChannel } from './cluster.js';
+export type { ClusterBackplaneOptions, ClusterChannel } from './cluster.js';
+export { ClusterPrimary } from './cluster-primary.js';
+export type { ClusterPrimaryOptions, WorkerLink } from './cluster-primary.js';
 
 /**
  * The backplane a `--backplane URL` names: `redis://HOST:PORT[/DB]` (or `rediss://`), or `memory`.

@@ -184,5 +184,45 @@ export function findServerProcess(address: ServerAddress): ServerProcessLookup {
       reason: `no process we may inspect holds the listening socket of ${where} (another user's?); give --server-pid`,
     };
   }
-  return { found: true, pids, how: `the process listening on ${where}` };
+  // `serve --workers N`: node:cluster's primary holds the listening socket and hands each
+  // connection to a worker, its child: the workers do the serving, so they are measured too.
+  const workers = sameProgramChildren(pids);
+  if (workers.length === 0) return { found: true, pids, how: `the process listening on ${where}` };
+  return {
+    found: true,
+    pids: [...pids, ...workers],
+    how: `the process listening on ${where} and its ${workers.length} worker process(es)`,
+  };
+}
+
+/**
+ * Children of `parents` that run the same executable (node:cluster workers, a pre-forking
+ * server's children), not helpers it started (a shell, a compressor).
+ */
+export function sameProgramChildren(parents: readonly number[]): number[] {
+  const exe = (pid: number | string): string | undefined => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      return undefined;
+    }
+  };
+  const wanted = new Map(parents.map((p) => [p, exe(p)]));
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || wanted.has(Number(entry))) continue;
+    const stat = readProc(`/proc/${entry}/stat`);
+    if (stat === undefined) continue;
+    // pid (comm) state ppid …: the command may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const parentExe = wanted.get(ppid);
+    if (parentExe !== undefined && exe(entry) === parentExe) children.push(Number(entry));
+  }
+  return children.sort((a, b) => a - b);
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { createBackplane } from '../backplane/index.js';
 import type { Logger } from '../log.js';
-import { serve, type ListenerInfo, type Server } from '../server/serve.js';
+import { serve, type ListenerInfo, type ServeOptions } from '../server/serve.js';
 import { descriptors } from '../transports/descriptors.js';
 import type { BoundAddress, TransportName } from '../transports/transport.js';
 import { cliLogger } from './cli-logger.js';
@@ -17,8 +17,9 @@ export const DEFAULT_LISTENERS: readonly string[] = [
   'chat@ws://127.0.0.1:8090/chat?hub=default',
 ];
 
-interface ServeFlags {
+export interface ServeFlags {
   logLevel: string;
+  workers?: number;
   maxConnections?: number;
   idleTimeout?: number;
   maxLine?: number;
@@ -97,8 +98,9 @@ const LOW_DESCRIPTOR_LIMIT = 1024;
  * starts (PlatformInit in node.cc), as `npm run bench` does with `ulimit -n`; what is left is the
  * hard limit, which only the environment can raise. Say so when it is low, and log running out.
  */
-function watchDescriptors(logger: Logger): void {
+export function watchDescriptors(logger: Logger, warnIfLow = true): void {
   descriptors.logger = logger;
+  if (!warnIfLow) return;
   const { limit, hardLimit } = descriptors.stats;
   if (limit !== undefined && limit < LOW_DESCRIPTOR_LIMIT) {
     logger.warn(
@@ -109,26 +111,31 @@ function watchDescriptors(logger: Logger): void {
   }
 }
 
-function handleSignals(server: Server, logger: Logger): void {
+/**
+ * SIGINT, SIGTERM and SIGHUP stop gracefully: `stop` resolves with the exit code. A second signal
+ * means "now": `now` runs (the primary of --workers kills its workers) and the process exits 1.
+ */
+export function handleSignals(stop: () => Promise<number>, logger: Logger, now?: () => void): void {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       // A second Ctrl-C means "now": don't make the user wait for the deadline.
       logger.warn(`${signal} again; exiting without waiting`);
+      now?.();
       process.exit(1);
     }
     stopping = true;
     logger.info(`${signal}: shutting down (stop accepting, flush replies, close)`);
-    server.close().then(
-      () => process.exit(0),
+    stop().then(
+      (code) => process.exit(code),
       (err: unknown) => fail(err),
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // Issue 13: SIGHUP (a closed terminal, a supervisor's "reload") shuts down gracefully too, so the
   // Unix socket files are removed and members are told; there is nothing to reload in place.
-  process.on('SIGHUP', stop);
+  process.on('SIGHUP', onSignal);
 }
 
 export function serveCommand(): Command {
@@ -183,6 +190,11 @@ export function serveCommand(): Command {
       'serve /metrics (Prometheus), /healthz and /varz at http://HOST:PORT (e.g. http://127.0.0.1:9464)',
     )
     .option(
+      '--workers <n>',
+      'run N processes sharing every listener (node:cluster); chat across them goes through the first (docs/scaling.md)',
+      wholeNumber(1),
+    )
+    .option(
       '--backplane <url>',
       'share chat rooms, nicks and order with other processes: redis://HOST:PORT[/DB] (docs/scaling.md)',
     )
@@ -193,6 +205,8 @@ With no listener it starts ${DEFAULT_LISTENERS.join(', ')}.
 URL query parameters set options per listener: framing (raw, line, len32be, len32le), maxLine,
 maxFrame, maxConnections, idleTimeout (ms), messageTimeout (ms), maxPerAddress, and the
 service's own (chat: see docs/chat.md). SIGINT, SIGTERM and SIGHUP shut down gracefully.
+With --workers N, N processes share the listeners and chat keeps one order, history and unique
+nicks across them; a worker that dies is started again; --metrics sums over the workers.
 
 Examples:
   switchboard serve
@@ -202,42 +216,56 @@ Examples:
   switchboard serve 'chat@tcp://127.0.0.1:8089?flood=0&history=50'
   switchboard serve 'upper@tls://127.0.0.1:8443?cert=cert.pem&key=key.pem'
   switchboard serve upper@wss://127.0.0.1:8443/ --tls-cert cert.pem --tls-key key.pem
-  switchboard serve chat@ws://127.0.0.1:8090/chat 'upper@ws://127.0.0.1:8090/upper?origins=*'`,
+  switchboard serve chat@ws://127.0.0.1:8090/chat 'upper@ws://127.0.0.1:8090/upper?origins=*'
+  switchboard serve --workers 2 'chat@tcp://127.0.0.1:8089' --metrics http://127.0.0.1:9464`,
     )
     .action(async (specs: string[], flags: ServeFlags) => {
+      const listeners = specs.length > 0 ? specs : DEFAULT_LISTENERS;
+      if (flags.workers !== undefined) {
+        const { runWorkers } = await import('./workers.js');
+        return runWorkers(listeners, flags);
+      }
       const logger = await cliLogger(flags.logLevel);
       watchDescriptors(logger);
-      const listeners = specs.length > 0 ? specs : DEFAULT_LISTENERS;
       const backplane =
         flags.backplane === undefined
           ? undefined
           : await createBackplane(flags.backplane, logger).catch(fail);
       const server = await serve(listeners, {
-        logger,
-        ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
-        ...(flags.idleTimeout !== undefined && { idleTimeoutMs: flags.idleTimeout }),
-        ...(flags.maxLine !== undefined && { maxLine: flags.maxLine }),
-        ...(flags.maxFrame !== undefined && { maxFrame: flags.maxFrame }),
-        ...(flags.shutdownTimeout !== undefined && { shutdownTimeoutMs: flags.shutdownTimeout }),
-        ...(flags.messageTimeout !== undefined && { messageTimeoutMs: flags.messageTimeout }),
-        ...(flags.maxPerAddress !== undefined && { maxPerAddress: flags.maxPerAddress }),
-        ...(flags.memoryBudget !== undefined && { memoryBudgetBytes: flags.memoryBudget }),
-        ...(flags.tlsCert !== undefined && { tlsCert: flags.tlsCert }),
-        ...(flags.tlsKey !== undefined && { tlsKey: flags.tlsKey }),
-        ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),
+        ...serveOptionsFrom(flags, logger),
         ...(flags.metrics !== undefined && { metrics: flags.metrics }),
         ...(backplane !== undefined && { backplane }),
       }).catch(fail);
-      handleSignals(server, logger);
+      handleSignals(() => server.close().then(() => 0), logger);
       process.stdout.write(banner(server.listeners, listeners));
-      if (server.metrics !== undefined) {
-        const m = server.metrics.url;
-        process.stdout.write(`metrics: ${m}/metrics  ${m}/healthz  ${m}/varz   try: switchboard top ${m}\n`);
-      }
+      if (server.metrics !== undefined) process.stdout.write(metricsLine(server.metrics.url));
       if (backplane !== undefined) {
         process.stdout.write(
           `backplane: ${backplane.description} (chat rooms shared with every node on it)\n`,
         );
       }
     });
+}
+
+/** The banner's line for the metrics endpoint. */
+export function metricsLine(m: string): string {
+  return `metrics: ${m}/metrics  ${m}/healthz  ${m}/varz   try: switchboard top ${m}\n`;
+}
+
+/** serve()'s options from the flags (listeners, metrics and backplane aside). */
+export function serveOptionsFrom(flags: ServeFlags, logger: Logger): ServeOptions {
+  return {
+    logger,
+    ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
+    ...(flags.idleTimeout !== undefined && { idleTimeoutMs: flags.idleTimeout }),
+    ...(flags.maxLine !== undefined && { maxLine: flags.maxLine }),
+    ...(flags.maxFrame !== undefined && { maxFrame: flags.maxFrame }),
+    ...(flags.shutdownTimeout !== undefined && { shutdownTimeoutMs: flags.shutdownTimeout }),
+    ...(flags.messageTimeout !== undefined && { messageTimeoutMs: flags.messageTimeout }),
+    ...(flags.maxPerAddress !== undefined && { maxPerAddress: flags.maxPerAddress }),
+    ...(flags.memoryBudget !== undefined && { memoryBudgetBytes: flags.memoryBudget }),
+    ...(flags.tlsCert !== undefined && { tlsCert: flags.tlsCert }),
+    ...(flags.tlsKey !== undefined && { tlsKey: flags.tlsKey }),
+    ...(flags.tlsHandshakeTimeout !== undefined && { tlsHandshakeTimeoutMs: flags.tlsHandshakeTimeout }),
+  };
 }

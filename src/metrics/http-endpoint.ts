@@ -10,7 +10,7 @@ import { formatMetricsUrl, parseMetricsUrl } from './metrics-url.js';
 import { createMetricsRegistry } from './registry.js';
 import { varz } from './varz.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+export const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** A running metrics endpoint: `/metrics`, `/healthz`, `/varz`. */
 export interface MetricsEndpoint {
@@ -29,10 +29,8 @@ export interface MetricsEndpoint {
  * @throws MetricsUrlError | AddressInUseError | PermissionDeniedError
  */
 export async function startMetricsEndpoint(server: Server, url: string): Promise<MetricsEndpoint> {
-  const { host, port } = parseMetricsUrl(url);
   const metrics = createMetricsRegistry(() => server.stats(), version);
-
-  const routes: Record<string, (res: ServerResponse) => Promise<void> | void> = {
+  return startMetricsHttp(url, {
     '/metrics': async (res) => {
       const text = await metrics.scrape();
       res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
@@ -42,8 +40,21 @@ export async function startMetricsEndpoint(server: Server, url: string): Promise
       json(res, h.status === 'ok' ? 200 : 503, h);
     },
     '/varz': (res) => json(res, 200, varz(server.stats(), version, wsServerCloseCodes)),
-  };
+  });
+}
 
+/** What a metrics endpoint answers, by path: each route writes its whole answer. */
+export type MetricsRoutes = Readonly<Record<string, (res: ServerResponse) => Promise<void> | void>>;
+
+/**
+ * The HTTP side of a metrics endpoint at `http://HOST:PORT`: GET and HEAD on the given paths, 404
+ * naming them otherwise, 500 with the message when a route fails. One process's endpoint
+ * (startMetricsEndpoint) and the `--workers` primary's, summed over its workers, share it.
+ *
+ * @throws MetricsUrlError | AddressInUseError | PermissionDeniedError
+ */
+export async function startMetricsHttp(url: string, routes: MetricsRoutes): Promise<MetricsEndpoint> {
+  const { host, port } = parseMetricsUrl(url);
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes[path];
@@ -80,6 +91,6 @@ export async function startMetricsEndpoint(server: Server, url: string): Promise
   };
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+export function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Aggregator } from 'prom-client';
 import type { ServerStats } from '../server/serve.js';
 import type { ServiceStats } from '../services/service.js';
 import { descriptors } from '../transports/descriptors.js';
@@ -35,11 +35,20 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
   let snapshot: ServerStats | undefined;
   const current = (): ServerStats => snapshot ?? read();
 
-  const gauge = (name: string, help: string, labelNames: readonly string[], series: Series): void => {
+  // With --workers, prom-client's AggregatorRegistry sums each metric over the workers unless it
+  // names another aggregator: `min` for up/down gauges, `max` for worsts, `first` for facts.
+  const gauge = (
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    series: Series,
+    aggregator: Aggregator = 'sum',
+  ): void => {
     new Gauge({
       name,
       help,
       labelNames,
+      aggregator,
       registers: [registry],
       collect() {
         this.reset();
@@ -75,6 +84,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     '1 while the listener accepts, 0 once it has stopped',
     LISTENER,
     perListener((l) => (l.up ? 1 : 0)),
+    'min',
   );
   gauge(
     'switchboard_connections',
@@ -168,7 +178,13 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
       return limit === undefined ? [] : [[{}, limit]];
     },
   );
-  gauge('switchboard_info', 'Always 1; the version as a label', ['version'], () => [[{ version }, 1]]);
+  gauge(
+    'switchboard_info',
+    'Always 1; the version as a label',
+    ['version'],
+    () => [[{ version }, 1]],
+    'first',
+  );
   // Without a backplane each hub is in this process alone: reported as `memory`, always up.
   const backplane = (s: ServerStats): BackplaneStats => s.backplane ?? new MemoryBackplane().stats();
   gauge(
@@ -176,6 +192,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     '1 while the chat backplane is connected (memory: in-process, always 1)',
     ['backplane'],
     (s) => [[{ backplane: backplane(s).kind }, backplane(s).up ? 1 : 0]],
+    'min',
   );
   counter(
     'switchboard_backplane_gap_fills_total',
@@ -212,6 +229,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     'How long numbering a room line takes (publish to answer), a moving average over ~100 lines',
     [],
     (s) => [[{}, backplane(s).lagMs / 1000]],
+    'max',
   );
   gauge(
     'switchboard_backplane_pending',
@@ -264,6 +282,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     'Longest single hold of a sender since start',
     [],
     chatMax((h) => h.longestStallMs / 1000),
+    'max',
   );
   counter(
     'switchboard_chat_over_budget_total',
@@ -294,7 +313,19 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
     'The most any chat member socket holds unsent now (disconnected past maxQueue)',
     [],
     chatMax((h) => h.maxMemberQueueBytes),
+    'max',
   );
+
+  // AggregatorRegistry asks a worker's registry for getMetricsAsJSON(): one snapshot for it too.
+  const asJson = registry.getMetricsAsJSON.bind(registry);
+  registry.getMetricsAsJSON = async () => {
+    snapshot = read();
+    try {
+      return await asJson();
+    } finally {
+      snapshot = undefined;
+    }
+  };
 
   return {
     registry,

@@ -148,7 +148,8 @@ export function formatTop(url: string, cur: TopSample, prev?: TopSample): string
   const out: string[] = [];
   out.push(
     `switchboard ${v.version}  ${url}  pid ${v.pid}  up ${duration(v.uptime_seconds)}  ${v.status}  ` +
-      `rss ${bytes(v.mem_rss_bytes)}  backplane ${v.backplane.kind} ${v.backplane.up ? 'up' : 'DOWN'}`,
+      `rss ${bytes(v.mem_rss_bytes)}  backplane ${v.backplane.kind} ${v.backplane.up ? 'up' : 'DOWN'}` +
+      (v.workers === undefined ? '' : `  workers ${v.workers.length} (restarts ${v.worker_restarts ?? 0})`),
   );
   out.push(
     `connections ${v.connections} (total ${v.total_connections})  ` +

@@ -21,6 +21,14 @@ export interface VarzListener {
   readonly tls_handshake_failures: number;
 }
 
+/** One worker of `--workers` in the primary's `/varz`. */
+export interface VarzWorker {
+  readonly id: number;
+  readonly pid: number;
+  readonly connections: number;
+  readonly mem_rss_bytes: number;
+}
+
 /** The chat hubs of the process, summed (listeners sharing a hub counted once). */
 export interface VarzChat {
   readonly hubs: number;
@@ -63,6 +71,13 @@ export interface Varz {
   readonly backplane: BackplaneStats;
   /** WebSocket closes by code (server side, the whole process). */
   readonly ws_close_codes: Readonly<Record<string, number>>;
+  /**
+   * With `--workers`, served by the primary: each worker; every figure above is their sum (and
+   * `mem_rss_bytes` includes the primary's own).
+   */
+  readonly workers?: readonly VarzWorker[];
+  /** With `--workers`: workers started again after one died. */
+  readonly worker_restarts?: number;
 }
 
 export function varz(

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { listenError } from '../errors.js';
@@ -29,6 +30,11 @@ export function udpSocketType(host: string): 'udp4' | 'udp6' {
 /**
  * Bind a UDP endpoint. No SO_REUSEADDR here: for UDP it would let a second server share the port
  * and split the traffic, where a user expects "already in use".
+ *
+ * In a node:cluster worker (`--workers N`) the socket is the primary's, shared (not `exclusive`):
+ * every worker reads from the one socket and the kernel hands each datagram to one of them, which
+ * replies from the same socket. A datagram service keeps no state between datagrams, so it does not
+ * matter which worker answers (docs/scaling.md).
  */
 export async function bindUdp(
   endpoint: Endpoint,
@@ -37,7 +43,9 @@ export async function bindUdp(
   const socket = createSocket({ type: udpSocketType(endpoint.host) });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (err) => reject(listenError(formatHostPort(endpoint.host, endpoint.port), err)));
-    socket.bind({ address: endpoint.host, port: endpoint.port, exclusive: true }, () => resolve());
+    socket.bind({ address: endpoint.host, port: endpoint.port, exclusive: !cluster.isWorker }, () =>
+      resolve(),
+    );
   });
   socket.removeAllListeners('error');
   socket.on('message', (message, from) => onDatagram(message, from, formatHostPort(from.address, from.port)));

@@ -57,6 +57,28 @@ async function bindError(path: string, err: unknown): Promise<Error> {
 }
 
 /**
+ * DESIGN §7: remove the socket file at `path` if a dead server left it; a live server's socket and
+ * a file that is not a socket are left alone, with an error that says so. `listen` does this when
+ * its bind finds the path taken; under `--workers` the primary does it once before the workers start
+ * (node:cluster binds the path in the primary, for all of them).
+ *
+ * @throws SocketInUseError | SwitchboardError (ADDRESS_IN_USE: not a socket)
+ */
+export async function removeStaleSocket(path: string): Promise<void> {
+  const found = await lstat(path).catch(() => undefined);
+  if (found === undefined) return;
+  if (!found.isSocket()) {
+    throw new SwitchboardError(
+      ErrorCode.ADDRESS_IN_USE,
+      `${path} exists and is not a socket; remove it or choose another path`,
+      { peer: path },
+    );
+  }
+  if (await probeLive(path)) throw new SocketInUseError(path);
+  await unlink(path).catch(() => undefined);
+}
+
+/**
  * DESIGN §7: a socket file left by a dead server is removed; one a live server still answers on is
  * never stolen; a path that is not a socket at all is never deleted.
  */
@@ -67,16 +89,7 @@ async function listenOnPath(server: Server, path: string, mode: number | undefin
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw await bindError(path, err);
   }
-  const found = await lstat(path).catch(() => undefined);
-  if (found !== undefined && !found.isSocket()) {
-    throw new SwitchboardError(
-      ErrorCode.ADDRESS_IN_USE,
-      `${path} exists and is not a socket; remove it or choose another path`,
-      { peer: path },
-    );
-  }
-  if (await probeLive(path)) throw new SocketInUseError(path);
-  await unlink(path).catch(() => undefined);
+  await removeStaleSocket(path);
   try {
     await bindOnce(server, path, mode);
   } catch (err) {

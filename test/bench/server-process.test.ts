@@ -11,6 +11,7 @@ import {
   isLocalHost,
   processExists,
 } from '../../src/bench/server-process.js';
+import { portOf, startServe } from '../helpers/cli.js';
 
 /**
  * A plain Node server in a child process, listening on `where` (port 0 or a socket path); resolves
@@ -52,6 +53,18 @@ describe('findServerProcess', () => {
     const path = join(dir, 'server.sock');
     const { pid } = await childServer(path);
     expect(findServerProcess({ path })).toMatchObject({ found: true, pids: [pid] });
+  });
+
+  it('measures the workers of serve --workers too: node:cluster children of the listening primary', async () => {
+    const s = await startServe(['--workers', '2', 'upper@tcp://127.0.0.1:0']);
+    await expect.poll(() => /\(pids (\d+), (\d+)\)/.exec(s.stdout())).not.toBeNull();
+    const workers = /\(pids (\d+), (\d+)\)/.exec(s.stdout())!.slice(1).map(Number);
+    const lookup = findServerProcess({ host: '127.0.0.1', port: portOf(s.urls[0]!) });
+    expect(lookup).toMatchObject({
+      found: true,
+      pids: [s.child.pid, ...workers.sort((a, b) => a - b)],
+      how: expect.stringMatching(/and its 2 worker process\(es\)$/),
+    });
   });
 
   it('says why when nothing listens there', async () => {

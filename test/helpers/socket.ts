@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { serve, type ListenerSpec, type Server, type ServeOptions } from '../../src/server/serve.js';
 
 /** Start a server that is closed when the test ends. */
@@ -92,4 +94,14 @@ export async function frozenPeer(port: number): Promise<Socket> {
   await once(socket, 'data');
   socket.pause();
   return socket;
+}
+
+/** A socket file left behind by a server that died without cleaning up (SIGKILL). */
+export async function staleSocket(path: string): Promise<void> {
+  const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout, 'data');
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  expect(existsSync(path)).toBe(true);
 }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,22 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { serve } from '../../src/server/serve.js';
-import { peer, startServer } from '../helpers/socket.js';
+import { peer, staleSocket, startServer } from '../helpers/socket.js';
 
 function socketPath(): string {
   const path = join(tmpdir(), `sb-test-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
   onTestFinished(() => rm(path, { force: true }));
   return path;
-}
-
-/** A socket file left behind by a server that died without cleaning up (SIGKILL). */
-async function staleSocket(path: string): Promise<void> {
-  const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(child.stdout, 'data');
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-  expect(existsSync(path)).toBe(true);
 }
 
 describe('unix:// listener', () => {
