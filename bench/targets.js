@@ -239,7 +239,8 @@ function scaleTargets(scale, out) {
         'one line in flight, 200 members: p50 delivery latency of two nodes on Redis − one node ≤ 0.5 ms',
       measured:
         a && b
-          ? `p50 ${fmt(a.p50Us, 1)} µs vs ${fmt(b.p50Us, 1)} µs (p99 ${fmt(a.p99Us, 1)} vs ${fmt(b.p99Us, 1)}): +${fmt(added, 1)} µs`
+          ? `p50 ${fmt(a.p50Us, 1)} µs (${spread(a.p50Range)}) vs ${fmt(b.p50Us, 1)} µs (${spread(b.p50Range)}); ` +
+            `p99 ${fmt(a.p99Us, 1)} vs ${fmt(b.p99Us, 1)} µs: ${added >= 0 ? '+' : '−'}${fmt(Math.abs(added), 1)} µs`
           : 'not measured',
       basis: 'p50 latency, one in flight',
       ratio: null,
@@ -254,6 +255,11 @@ function scaleTargets(scale, out) {
     3,
     'two nodes on one Redis, WebSocket members: switchboard ≥ 3× Socket.IO 4 + @socket.io/redis-adapter',
   );
+}
+
+/** `[min, max]` of the runs as `min–max`. */
+function spread(r) {
+  return Array.isArray(r) ? `${fmt(r[0], 1)}–${fmt(r[1], 1)}` : 'n/a';
 }
 
 /** The scale-out setups side by side: rates, CPU of every node and of Redis, latency. */
