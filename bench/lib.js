@@ -154,9 +154,20 @@ export function rssKiB(pid) {
   }
 }
 
-/** Run `switchboard bench URL FLAGS --json` pinned to the load core; resolves the parsed result. */
+/**
+ * Run `switchboard bench URL… FLAGS --json` pinned to the load core; resolves the parsed result.
+ * `url` may be a list: several nodes of one hub (members round-robin, the sender on the first).
+ */
 export function runLoad(root, url, flags, { core = LOAD_CORE, timeoutMs = 120_000 } = {}) {
-  const [cmd, args] = pinned(core, [process.execPath, 'dist/cli/main.js', 'bench', url, ...flags, '--json']);
+  const urls = Array.isArray(url) ? url : [url];
+  const [cmd, args] = pinned(core, [
+    process.execPath,
+    'dist/cli/main.js',
+    'bench',
+    ...urls,
+    ...flags,
+    '--json',
+  ]);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -171,7 +182,7 @@ export function runLoad(root, url, flags, { core = LOAD_CORE, timeoutMs = 120_00
       } catch {
         reject(
           new Error(
-            `bench ${url} ${flags.join(' ')} exited ${code} without results: ${err.trim().slice(0, 400)}`,
+            `bench ${urls.join(' ')} ${flags.join(' ')} exited ${code} without results: ${err.trim().slice(0, 400)}`,
           ),
         );
       }

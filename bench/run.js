@@ -7,6 +7,7 @@
 //   npm run bench                   the full run (about 10 minutes)
 //   npm run bench -- --quick        one short run of everything, for iteration; touches no docs
 //   npm run bench -- --only fanout  only scenarios whose id contains "fanout"
+//   npm run bench -- --only scale   two nodes on one Redis against one node and Socket.IO (issue 10)
 //   npm run bench -- --runs 5 --duration 10s
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import {
   has,
   median,
   rssKiB,
+  version,
   runLoad,
   sleep,
   startServer,
@@ -76,9 +78,10 @@ function log(line) {
 // --- tools ----------------------------------------------------------------------------------------
 
 function ensureTools() {
-  const missing = ['ncat', 'nats-server'].filter((t) => !has(t));
+  // Each command is its Debian package's name.
+  const missing = ['ncat', 'nats-server', 'redis-server'].filter((t) => !has(t));
   if (missing.length > 0 && process.getuid?.() === 0 && has('apt-get')) {
-    log(`installing ${missing.join(' ')} with apt-get (Debian packages ncat, nats-server)`);
+    log(`installing ${missing.join(' ')} with apt-get (Debian packages of the same names)`);
     try {
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
       execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit' });
@@ -86,7 +89,7 @@ function ensureTools() {
       log('apt-get failed; those peers are skipped');
     }
   }
-  for (const t of ['ncat', 'nats-server', 'python3', 'taskset']) {
+  for (const t of ['ncat', 'nats-server', 'redis-server', 'python3', 'taskset']) {
     if (!has(t))
       log(
         `note: ${t} not found; install it (apt-get install ${t === 'taskset' ? 'util-linux' : t}) to measure everything`,
@@ -443,6 +446,248 @@ async function runScenario(scenario, raw) {
   };
 }
 
+// --- scale-out: two nodes on one Redis (issue 10) -------------------------------------------------
+
+/** Members of every scale-out setup: 200, over one node or 100 + 100 over two. */
+const SCALE_MEMBERS = 200;
+/** Flat out in a window, as fanout-100-window: 1,000 lines not yet delivered to every member. */
+const SCALE_WINDOW = 1000;
+const SB_TCP_CHAT = 'chat@tcp://127.0.0.1:0?flood=0';
+const SB_WS_CHAT = 'chat@ws://127.0.0.1:0/chat?flood=0';
+
+/**
+ * Each setup is one row of the scale-out table and one id for `--only`. Every server-side process
+ * of a setup — its nodes and the redis-server — is pinned to core 0 and the generator to core 1,
+ * so one node and two nodes on Redis get the same one core: their rates and CPU per delivery
+ * compare what the Redis hop costs, not what a second core would add.
+ */
+const SCALE_SETUPS = [
+  {
+    id: 'scale-1node-200',
+    label: 'switchboard, 1 node (tcp)',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 1,
+    redis: false,
+    pipeline: SCALE_WINDOW,
+  },
+  {
+    id: 'scale-1node-redis',
+    label: 'switchboard, 1 node on Redis (tcp)',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 1,
+    redis: true,
+    pipeline: SCALE_WINDOW,
+  },
+  {
+    id: 'scale-2nodes-redis',
+    label: 'switchboard, 2 nodes on Redis (tcp)',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 2,
+    redis: true,
+    pipeline: SCALE_WINDOW,
+  },
+  {
+    id: 'scale-2nodes-redis-ws',
+    label: 'switchboard, 2 nodes on Redis (ws)',
+    hub: 'switchboard',
+    listener: SB_WS_CHAT,
+    path: '/chat',
+    nodes: 2,
+    redis: true,
+    pipeline: SCALE_WINDOW,
+  },
+  {
+    id: 'scale-socketio-redis',
+    label: 'Socket.IO 4 + @socket.io/redis-adapter, 2 nodes (ws)',
+    hub: 'socketio',
+    path: '/socket.io/',
+    nodes: 2,
+    redis: true,
+    pipeline: SCALE_WINDOW,
+  },
+  {
+    id: 'scale-latency-1node',
+    label: 'switchboard, 1 node (tcp), 1 in flight',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 1,
+    redis: false,
+    pipeline: 1,
+  },
+  {
+    id: 'scale-latency-1node-redis',
+    label: 'switchboard, 1 node on Redis (tcp), 1 in flight',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 1,
+    redis: true,
+    pipeline: 1,
+  },
+  {
+    id: 'scale-latency-2nodes-redis',
+    label: 'switchboard, 2 nodes on Redis (tcp), 1 in flight',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 2,
+    redis: true,
+    pipeline: 1,
+  },
+];
+
+function scaleNodeArgv(setup, redisUrl) {
+  if (setup.hub === 'socketio') {
+    return ['node', 'bench/servers/socketio-chat.js', ...(setup.redis ? ['--redis', redisUrl] : [])];
+  }
+  return [...SB, ...(setup.redis ? ['--backplane', redisUrl] : []), setup.listener];
+}
+
+/** A redis-server on a free port, pinned with the nodes, no persistence (as the tests run it). */
+async function startRedisServer() {
+  const port = await freePort();
+  const argv = [
+    'redis-server',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  const server = await startServer({
+    argv: [...argv, '--loglevel', 'warning', '--dir', TMP],
+    port,
+    cwd: ROOT,
+  });
+  return { ...server, url: `redis://127.0.0.1:${port}` };
+}
+
+/** One run of one setup: fresh nodes, one generator over all of them, the nodes stopped after. */
+async function scaleRun(setup, redis) {
+  const nodes = [];
+  try {
+    for (let i = 0; i < setup.nodes; i++) {
+      nodes.push(await startServer({ argv: scaleNodeArgv(setup, redis?.url), cwd: ROOT }));
+    }
+    const scheme = setup.path === undefined ? 'tcp' : 'ws';
+    const urls = nodes.map((n) => `${scheme}://127.0.0.1:${n.port}${setup.path ?? ''}`);
+    const flags = [
+      ...['--duration', DURATION, '--size', '64', '--mode', 'fanout', '--adapter', setup.hub],
+      ...['--subscribers', String(SCALE_MEMBERS), '--pipeline', String(setup.pipeline)],
+      // A 1,000-line window to 200 members over Socket.IO takes seconds to drain on a busy machine.
+      ...['--timeout', '15000', '--server-pid', nodes.map((n) => n.pid).join(',')],
+      ...(setup.redis ? ['--backplane-pid', String(redis.pid)] : []),
+    ];
+    return (await runLoad(ROOT, urls, flags)).result;
+  } finally {
+    for (const n of nodes) await stopServer(n);
+  }
+}
+
+/** The setups whose id contains `--only` (all of them for a full run), interleaved run by run. */
+async function runScale(raw) {
+  const setups = SCALE_SETUPS.filter((s) => args.only === undefined || s.id.includes(args.only));
+  if (setups.length === 0) return undefined;
+  log(
+    `\n== two nodes on one Redis (issue 10): ${setups.map((s) => s.id).join(', ')} × ${RUNS} run(s) of ${DURATION}`,
+  );
+  if (setups.some((s) => s.redis) && !has('redis-server')) {
+    log('  redis-server not found: install it (apt-get install redis-server) to measure the scale-out');
+    return undefined;
+  }
+  const redis = setups.some((s) => s.redis) ? await startRedisServer() : undefined;
+  const runs = Object.fromEntries(setups.map((s) => [s.id, []]));
+  try {
+    for (let r = 0; r < RUNS; r++) {
+      for (const setup of setups) {
+        await sleep(300); // let the previous run's sockets close
+        let res;
+        try {
+          res = await scaleRun(setup, redis);
+        } catch (err) {
+          log(`  ${setup.id} run ${r + 1}: ${err.message}`);
+          continue;
+        }
+        const nodes = res.serverCpu;
+        const rc = res.backplaneCpu ?? null;
+        const row = {
+          ...res,
+          loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
+          nodesCpuPercent: nodes?.percentOfOneCore ?? NaN,
+          perNodeCpuPercent: nodes?.perProcess?.map((p) => p.percentOfOneCore) ?? [
+            nodes?.percentOfOneCore ?? NaN,
+          ],
+          nodesUsPerDelivery: nodes?.usPerDelivery ?? NaN,
+          redisCpuPercent: setup.redis ? (rc?.percentOfOneCore ?? NaN) : 0,
+          redisUsPerDelivery: setup.redis ? (rc?.usPerDelivery ?? NaN) : 0,
+        };
+        row.totalUsPerDelivery = row.nodesUsPerDelivery + row.redisUsPerDelivery;
+        row.totalCpuPercent = row.nodesCpuPercent + row.redisCpuPercent;
+        const errs = res.ok ? '' : `  ERRORS: ${res.errors.samples[0] ?? ''}`;
+        log(
+          `  ${setup.id.padEnd(27)} run ${r + 1}: ${res.deliveriesPerSec.toLocaleString('en-US').padStart(10)} deliveries/s  ` +
+            `p50 ${res.latency.p50Us} µs p99 ${res.latency.p99Us} µs  nodes ${row.perNodeCpuPercent.join(' + ')} %, ` +
+            `${row.nodesUsPerDelivery} µs/delivery  redis ${row.redisCpuPercent} %, ${row.redisUsPerDelivery} µs/delivery  ` +
+            `bench ${res.cpu.percentOfOneCore} %${res.generatorSaturated ? ' (saturated)' : ''}  load ${row.loadAverage}${errs}`,
+        );
+        runs[setup.id].push(row);
+        raw.push({ scenario: setup.id, server: setup.hub, run: r + 1, ...row });
+      }
+    }
+  } finally {
+    if (redis !== undefined) await stopServer(redis);
+  }
+  const summary = {};
+  for (const setup of setups) {
+    const rs = runs[setup.id];
+    if (rs.length === 0) continue;
+    const col = (f) => rs.map(f);
+    summary[setup.id] = {
+      label: setup.label,
+      hub: setup.hub,
+      nodes: setup.nodes,
+      redis: setup.redis,
+      transport: setup.path === undefined ? 'tcp' : 'ws',
+      pipeline: setup.pipeline,
+      runs: rs.length,
+      rate: median(col((x) => x.deliveriesPerSec)),
+      rateRange: range(col((x) => x.deliveriesPerSec)),
+      p50Us: median(col((x) => x.latency.p50Us)),
+      p50Range: range(col((x) => x.latency.p50Us)),
+      p99Us: median(col((x) => x.latency.p99Us)),
+      nodesCpuPercent: median(col((x) => x.nodesCpuPercent)),
+      perNodeCpuPercent: Array.from({ length: setup.nodes }, (_, i) =>
+        median(col((x) => x.perNodeCpuPercent[i])),
+      ),
+      nodesUsPerUnit: median(col((x) => x.nodesUsPerDelivery)),
+      redisCpuPercent: median(col((x) => x.redisCpuPercent)),
+      redisUsPerUnit: median(col((x) => x.redisUsPerDelivery)),
+      // What decides (targets.js, honestBasis): everything the server side spent — the nodes and
+      // the redis-server — per delivery, and its share of core 0 (where all of it is pinned).
+      serverUsPerUnit: median(col((x) => x.totalUsPerDelivery)),
+      serverUsRange: range(col((x) => x.totalUsPerDelivery)),
+      serverCpuPercent: median(col((x) => x.totalCpuPercent)),
+      benchCpuPercent: median(col((x) => x.cpu.percentOfOneCore)),
+      saturatedRuns: rs.filter((x) => x.generatorSaturated).length,
+      generatorSaturated: rs.filter((x) => x.generatorSaturated).length * 2 > rs.length,
+      loadAverageRange: range(col((x) => x.loadAverage)),
+      errors: rs.reduce((n, x) => n + (x.ok ? 0 : 1), 0),
+      errorSample: rs.find((x) => !x.ok)?.errors.samples[0],
+    };
+  }
+  return {
+    title: `two nodes on one Redis: 1 sender → ${SCALE_MEMBERS} members, 64-byte lines`,
+    members: SCALE_MEMBERS,
+    window: SCALE_WINDOW,
+    redisServer: version('redis-server', ['--version']),
+    setups: summary,
+  };
+}
+
 // --- idle members and startup ---------------------------------------------------------------------
 
 /** Connect `count` idle members to a hub and report the server's RSS growth per member. */
@@ -597,6 +842,7 @@ for (const s of SCENARIOS) {
   if (args.only !== undefined && !s.id.includes(args.only)) continue;
   scenarios.push(await runScenario(s, raw));
 }
+const scale = await runScale(raw);
 let idle;
 let startup;
 if (args.only === undefined || 'idle'.includes(args.only)) {
@@ -637,6 +883,7 @@ const results = {
   size: 64,
   machine,
   scenarios,
+  scale,
   idle,
   idleWs,
   startup,

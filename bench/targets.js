@@ -183,6 +183,7 @@ export function evaluateTargets(results) {
       met: a ? kb <= 10 && a.connected === a.members : null,
     });
   }
+  scaleTargets(results.scale, out);
   {
     const s = results.startup;
     out.push({
@@ -195,6 +196,97 @@ export function evaluateTargets(results) {
     });
   }
   return out;
+}
+
+/**
+ * Issue 10, item 6: two nodes on one Redis against one node, and against Socket.IO's redis adapter
+ * on the same two-node shape; the Redis hop's latency at one line in flight. A setup's
+ * `serverUsPerUnit` and `serverCpuPercent` are the nodes' and the redis-server's together (all of
+ * them pinned to one core), so `honestBasis` compares what each whole server side spends.
+ */
+function scaleTargets(scale, out) {
+  if (scale === undefined) return;
+  const get = (id) => scale.setups[id];
+  const pair = (aId, bId, goal, target) => {
+    const a = get(aId);
+    const b = get(bId);
+    const { byCpu, why } = honestBasis(a, b);
+    const ratio = a && b ? (byCpu ? b.serverUsPerUnit / a.serverUsPerUnit : a.rate / b.rate) : NaN;
+    out.push({
+      target,
+      measured:
+        a && b
+          ? `${fmt(a.rate)} vs ${fmt(b.rate)} deliveries/s; nodes + redis ${usFmt(a.serverUsPerUnit)} vs ${usFmt(b.serverUsPerUnit)} µs/delivery`
+          : 'not measured',
+      basis: byCpu ? `server-side CPU per delivery, nodes + redis-server (${why})` : `throughput (${why})`,
+      ratio: Number.isFinite(ratio) ? Math.round(ratio * 100) / 100 : null,
+      goal: `≥ ${goal}×`,
+      met: Number.isFinite(ratio) ? ratio >= goal && a.errors === 0 : null,
+    });
+  };
+  pair(
+    'scale-2nodes-redis',
+    'scale-1node-200',
+    0.7,
+    'two nodes on one Redis (100 + 100 members, tcp, 1,000 window) ≥ 0.7× one node with 200 members',
+  );
+  {
+    const a = get('scale-latency-2nodes-redis');
+    const b = get('scale-latency-1node');
+    const added = a && b ? a.p50Us - b.p50Us : NaN;
+    out.push({
+      target:
+        'one line in flight, 200 members: p50 delivery latency of two nodes on Redis − one node ≤ 0.5 ms',
+      measured:
+        a && b
+          ? `p50 ${fmt(a.p50Us, 1)} µs (${spread(a.p50Range)}) vs ${fmt(b.p50Us, 1)} µs (${spread(b.p50Range)}); ` +
+            `p99 ${fmt(a.p99Us, 1)} vs ${fmt(b.p99Us, 1)} µs: ${added >= 0 ? '+' : '−'}${fmt(Math.abs(added), 1)} µs`
+          : 'not measured',
+      basis: 'p50 latency, one in flight',
+      ratio: null,
+      goal: '≤ +500 µs',
+      met: Number.isFinite(added) ? added <= 500 && a.errors === 0 : null,
+    });
+  }
+  // WebSocket against WebSocket decides: Socket.IO has no TCP listener.
+  pair(
+    'scale-2nodes-redis-ws',
+    'scale-socketio-redis',
+    3,
+    'two nodes on one Redis, WebSocket members: switchboard ≥ 3× Socket.IO 4 + @socket.io/redis-adapter',
+  );
+}
+
+/** `[min, max]` of the runs as `min–max`. */
+function spread(r) {
+  return Array.isArray(r) ? `${fmt(r[0], 1)}–${fmt(r[1], 1)}` : 'n/a';
+}
+
+/** The scale-out setups side by side: rates, CPU of every node and of Redis, latency. */
+function scaleTable(scale) {
+  const base = scale.setups['scale-1node-200'];
+  const rows = Object.entries(scale.setups).map(([id, r]) => {
+    const nodes =
+      r.nodes === 1
+        ? `${fmt(r.nodesCpuPercent)} %`
+        : `${r.perNodeCpuPercent.map((x) => fmt(x)).join(' + ')} = ${fmt(r.nodesCpuPercent)} %`;
+    const redis = r.redis ? `${fmt(r.redisCpuPercent)} %, ${usFmt(r.redisUsPerUnit)} µs` : '—';
+    const vsOne =
+      base && id !== 'scale-1node-200' && r.pipeline === base.pipeline
+        ? `${fmt(r.rate / base.rate, 2)}×`
+        : '—';
+    const bench = `${fmt(r.benchCpuPercent)} %${r.generatorSaturated ? ' (saturated)' : ''}`;
+    return `| ${r.label} | \`${id}\` | ${r.pipeline} | ${fmt(r.rate)} | ${vsOne} | ${nodes} | ${usFmt(r.nodesUsPerUnit)} | ${redis} | ${usFmt(r.serverUsPerUnit)} | ${bench} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${r.errors === 0 ? 'none' : `${r.errors} run(s)`} |`;
+  });
+  return [
+    `### ${scale.title}`,
+    '',
+    `Every node and the redis-server (${scale.redisServer}) pinned to core 0, the generator to core 1; nodes' CPU summed, Redis's apart; µs are CPU per delivery.`,
+    '',
+    '| setup | id | in flight | deliveries/s | ÷ 1 node (rate) | nodes CPU | nodes µs | redis-server CPU, µs | nodes + redis µs | bench CPU | p50 µs | p99 µs | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
 }
 
 function scenarioTable(s) {
@@ -242,6 +334,7 @@ export function renderTables(results) {
     ),
     '',
     ...results.scenarios.map((s) => `${scenarioTable(s)}\n`),
+    ...(results.scale === undefined ? [] : [`${scaleTable(results.scale)}\n`]),
   ];
   if (results.idle) {
     parts.push(

@@ -8,11 +8,11 @@
  * whatever greeting or join protocol the hub has.
  */
 import { fanoutAdapter, type BenchLink, type FanoutAdapter } from './adapters/index.js';
-import { openBenchSocket, openMany, targetName } from './connect.js';
+import { openBenchSocket, openMany, targetAddresses, targetName, targetOf } from './connect.js';
 import { CpuMeter, GENERATOR_SATURATED_PERCENT } from './cpu.js';
 import { excerpt } from './expect.js';
 import { LatencyHistogram } from './histogram.js';
-import type { ResolvedBenchOptions } from './options.js';
+import type { BenchTarget, ResolvedBenchOptions } from './options.js';
 import { makePayloads } from './payload.js';
 import { ServerCpuProbe } from './server-cpu.js';
 import { emptyErrors, errorTotal, noteError, type BenchErrors, type FanoutResult } from './result.js';
@@ -85,6 +85,8 @@ class Member {
   next = 0;
   sawProbe = false;
   done = false;
+  /** Deliveries this member received (in order or not), for the per-node counts. */
+  delivered = 0;
   /** The last line that was not a delivery, as [buffer, start, end]: kept as bytes, not a string. */
   private lastControl: [Buffer, number, number] | undefined;
   /** The start of a line whose end has not arrived yet. */
@@ -98,7 +100,9 @@ class Member {
   ) {
     if (!(socket instanceof WsLink)) socket.on('data', this.onData);
     else socket.setReceiver(socket.framing === 'lines' ? this.onMessage : this.onData);
-    socket.on('error', (err: Error) => this.fail(`member ${index} to ${targetName(run.o)}: ${err.message}`));
+    socket.on('error', (err: Error) =>
+      this.fail(`member ${index} to ${targetName(targetOf(run.o, index))}: ${err.message}`),
+    );
     const closed = (): void => this.fail(`member ${index}: the hub closed the connection${this.lastWords()}`);
     socket.on('end', closed);
     socket.on('close', closed);
@@ -214,6 +218,7 @@ class Member {
       noteError(run.errors, `member ${this.index}: messages ${this.next}..${seq - 1} skipped`);
     }
     this.next = seq + 1;
+    this.delivered++;
     run.deliveries++;
     run.lastDeliveryAt = now;
     run.histogram.recordMs(now - run.sendTimes.get(seq));
@@ -244,14 +249,18 @@ class Member {
 }
 
 /**
- * A member's or the sender's connection: over `ws://` a raw WebSocket client speaking the
- * adapter's WebSocket dialect (handshake included), else the bench's socket for the URL.
+ * A member's or the sender's connection to one node: over `ws://` a raw WebSocket client speaking
+ * the adapter's WebSocket dialect (handshake included), else the bench's socket for the URL.
  */
-async function openFanoutLink(o: ResolvedBenchOptions, adapter: FanoutAdapter): Promise<BenchLink> {
+async function openFanoutLink(
+  o: ResolvedBenchOptions,
+  t: BenchTarget,
+  adapter: FanoutAdapter,
+): Promise<BenchLink> {
   const ws = adapter.websocket;
-  if (o.endpoint.transport !== 'ws' || ws === undefined) return openBenchSocket(o);
-  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
-  const url = `ws://${host}:${o.port}${ws.path(o.endpoint.path === '' ? '/' : o.endpoint.path)}`;
+  if (t.endpoint.transport !== 'ws' || ws === undefined) return openBenchSocket(o, t);
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const url = `ws://${host}:${t.port}${ws.path(t.endpoint.path === '' ? '/' : t.endpoint.path)}`;
   const link = await WsLink.open(url, ws.framing, ws.binary, o.connectTimeoutMs);
   if (ws.handshake !== undefined) {
     try {
@@ -302,13 +311,13 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     onProgress: () => undefined,
   };
 
-  const server = ServerCpuProbe.locate(
-    o.serverPid,
-    o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port },
-  );
-  const open = (): Promise<BenchLink> => openFanoutLink(o, adapter);
+  const server = ServerCpuProbe.locate(o.serverPid, targetAddresses(o));
+  const backplane = ServerCpuProbe.of(o.backplanePids);
+  // Member i on node i mod N (round-robin), the sender on the first node.
+  const open = (_o: ResolvedBenchOptions, t: BenchTarget): Promise<BenchLink> =>
+    openFanoutLink(o, t, adapter);
   const memberSockets = await openMany(o, o.subscribers, adapter.connectParallel, open);
-  const sender = await open().catch((err: unknown) => {
+  const sender = await open(o, o).catch((err: unknown) => {
     for (const s of memberSockets) s.destroy();
     throw err;
   });
@@ -344,6 +353,8 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
   adapter.setup(sender, 'sender', room);
 
   // Probe until the room is complete (every member has seen a probe) or the connect deadline passes.
+  // With several nodes this also waits for what crosses between them (a backplane's pub/sub is
+  // asynchronous: a member on node B may have joined on B before B hears the sender's node).
   const probe = Buffer.allocUnsafe(o.size);
   run.padding.copy(probe);
   probe.write(`#${tag.toString('latin1')}p#`, 'latin1');
@@ -357,9 +368,14 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
   clearInterval(probeTimer);
   if (ready === 'timeout') {
     for (const s of [...memberSockets, sender]) s.destroy();
+    const where =
+      o.targets.length === 1
+        ? targetName(o)
+        : `${o.targets.map(targetName).join(', ')} (${members.filter((m) => !m.sawProbe).length} silent members, ` +
+          `on ${[...new Set(members.flatMap((m, i) => (m.sawProbe ? [] : [targetName(targetOf(o, i))])))].join(', ')})`;
     throw new Error(
       `only ${probesSeen} of ${o.subscribers} members received the sender's messages within ${o.connectTimeoutMs} ms; ` +
-        `is ${targetName(o)} a ${adapter.name} hub (--adapter)?`,
+        `is ${where} a ${adapter.name} hub (--adapter)${o.targets.length > 1 ? ', and do its nodes share rooms' : ''}?`,
     );
   }
   // Let probes still in the pipes arrive before the clock starts.
@@ -367,6 +383,7 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
 
   const cpu = new CpuMeter();
   server.start();
+  backplane.start();
   const startedAt = performance.now();
   run.lastDeliveryAt = startedAt;
   const quota = o.messages ?? Infinity;
@@ -453,6 +470,7 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
   sender.removeAllListeners('drain');
   const cpuUsage = cpu.read();
   const serverCpu = server.finish(run.sent, run.deliveries);
+  const backplaneCpu = backplane.finish(run.sent, run.deliveries).serverCpu;
   for (const m of members) m.settle();
   if (senderProblem !== undefined) {
     errors.connections++;
@@ -475,11 +493,23 @@ export async function runFanout(o: ResolvedBenchOptions): Promise<FanoutResult> 
     durationMs: Math.round(durationMs * 10) / 10,
     messagesPerSec: Math.round((run.sent / durationMs) * 1000),
     deliveriesPerSec: Math.round((run.deliveries / durationMs) * 1000),
+    ...(o.targets.length > 1 && {
+      perNode: o.targets.map((t, node) => {
+        const here = members.filter((_m, i) => i % o.targets.length === node);
+        return {
+          url: t.url,
+          members: here.length,
+          deliveries: here.reduce((sum, m) => sum + m.delivered, 0),
+        };
+      }),
+    }),
     latency: run.histogram.summary(),
     errors,
     cpu: cpuUsage,
     generatorSaturated: cpuUsage.percentOfOneCore >= GENERATOR_SATURATED_PERCENT,
     ...serverCpu,
+    ...(o.targets.length > 1 && { urls: o.targets.map((t) => t.url) }),
+    ...(o.backplanePids.length > 0 && { backplaneCpu }),
     ok: errorTotal(errors) === 0,
   };
 }

@@ -32,8 +32,13 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 export interface BenchOptions {
-  /** The server: `tcp://127.0.0.1:8088`, `unix:///tmp/sb.sock`; `?framing=` sets the framing. */
-  url: string;
+  /**
+   * The server: `tcp://127.0.0.1:8088`, `unix:///tmp/sb.sock`; `?framing=` sets the framing. Several
+   * URLs are several nodes of one service (two switchboard processes on one Redis): connections
+   * (request-reply) or members (fanout) are spread over them round-robin, the first on the first
+   * URL; the fanout sender is on the first. Every URL must use the same transport and framing.
+   */
+  url: string | readonly string[];
   /** `request-reply` (every message gets one reply) or `fanout` (one sender, many members). @default 'request-reply' */
   mode?: BenchMode;
   /** Connections opened at once (request-reply). @default 1 */
@@ -70,18 +75,39 @@ export interface BenchOptions {
    * The server process whose CPU time is measured: a PID, `'auto'` to find the process that
    * listens on the URL's port or socket path (this machine only), or `'off'`. A PID that does not
    * exist is a usage error; a server `'auto'` can't find is a note in the result, never an error.
+   * Several PIDs (several nodes) are measured together: their CPU is summed, and each one's is
+   * listed. With `'auto'` and several URLs, the process of each URL is looked up.
    * @default 'auto'
    */
-  serverPid?: number | 'auto' | 'off';
+  serverPid?: number | readonly number[] | 'auto' | 'off';
+  /**
+   * Processes the server depends on (a `redis-server` backplane), measured over the same interval
+   * as the server and reported apart from it (`backplaneCpu`): part of the cost of what the
+   * backplane promises, not of the server process. Each must be a running process.
+   */
+  backplanePid?: number | readonly number[];
 }
 
-export interface ResolvedBenchOptions {
+/** One node of the service under test: a URL and where it points. */
+export interface BenchTarget {
   readonly url: string;
   readonly endpoint: Endpoint;
   readonly host: string;
   readonly port: number;
   /** A Unix socket path instead of host/port. */
   readonly path: string | undefined;
+}
+
+export interface ResolvedBenchOptions {
+  /** The first target's URL, endpoint and address (the fanout sender's node). */
+  readonly url: string;
+  readonly endpoint: Endpoint;
+  readonly host: string;
+  readonly port: number;
+  /** A Unix socket path instead of host/port. */
+  readonly path: string | undefined;
+  /** Every node, the first one first; connections and members go round-robin over them. */
+  readonly targets: readonly BenchTarget[];
   readonly mode: BenchMode;
   readonly connections: number;
   readonly pipeline: number;
@@ -96,20 +122,50 @@ export interface ResolvedBenchOptions {
   readonly drainTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly onProgress: ((fraction: number, done: number) => void) | undefined;
-  readonly serverPid: number | 'auto' | 'off';
+  readonly serverPid: readonly number[] | 'auto' | 'off';
+  /** Empty when none was given. */
+  readonly backplanePids: readonly number[];
 }
 
 function whole(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   return wholeNumber(name, value, fallback, { min, max });
 }
 
+function resolveTargets(url: string | readonly string[]): BenchTarget[] {
+  const urls = typeof url === 'string' ? [url] : [...url];
+  if (urls.length === 0) throw new InvalidOptionError('give the URL of the server to measure');
+  const targets = urls.map((u): BenchTarget => {
+    const endpoint = parseEndpoint(u);
+    return {
+      url: u,
+      endpoint,
+      host: endpoint.host,
+      port: endpoint.port,
+      path: endpoint.transport === 'unix' ? endpoint.path : undefined,
+    };
+  });
+  const first = targets[0]!;
+  for (const t of targets.slice(1)) {
+    if (t.endpoint.transport !== first.endpoint.transport) {
+      throw new InvalidOptionError(
+        `${t.url} and ${first.url} use different transports; the nodes of one run must use the same one`,
+      );
+    }
+    if (t.endpoint.params.get('framing') !== first.endpoint.params.get('framing')) {
+      throw new InvalidOptionError(
+        `${t.url} and ${first.url} differ in ?framing=; the nodes of one run must use the same framing`,
+      );
+    }
+  }
+  return targets;
+}
+
 export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions {
-  const endpoint = parseEndpoint(options.url);
+  const targets = resolveTargets(options.url);
+  const { endpoint, url } = targets[0]!;
   const kind = transportFor(endpoint.transport).kind;
   if (kind === 'datagram') {
-    throw new InvalidOptionError(
-      `bench measures stream servers; ${options.url} is UDP — use tcp:// or unix://`,
-    );
+    throw new InvalidOptionError(`bench measures stream servers; ${url} is UDP — use tcp:// or unix://`);
   }
   const framingParam = endpoint.params.get('framing') ?? undefined;
   if (options.framing !== undefined && framingParam !== undefined && options.framing !== framingParam) {
@@ -134,16 +190,13 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
       : whole('duration', options.durationMs, DEFAULT_DURATION_MS, 1, 86_400_000);
   const size = whole('size', options.size, 64, mode === 'fanout' ? 16 : 0, 16 * 1024 * 1024);
   const adapter = oneOf('adapter', options.adapter, FANOUT_ADAPTERS, 'switchboard');
-  if (mode === 'fanout') checkAdapterTransport(adapter, endpoint.transport, options.url);
+  if (mode === 'fanout') checkAdapterTransport(adapter, endpoint.transport, url);
   if (framing === 'raw' && size === 0) {
     throw new InvalidOptionError('raw framing has no empty messages; use --size 1 or more');
   }
   return {
-    url: options.url,
-    endpoint,
-    host: endpoint.host,
-    port: endpoint.port,
-    path: endpoint.transport === 'unix' ? endpoint.path : undefined,
+    ...targets[0]!,
+    targets,
     mode,
     connections: whole('connections', options.connections, 1, 1, 100_000),
     pipeline: whole(
@@ -171,6 +224,7 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
     ),
     onProgress: options.onProgress,
     serverPid: resolveServerPid(options.serverPid),
+    backplanePids: resolvePids('backplane-pid', options.backplanePid ?? []),
   };
 }
 
@@ -187,13 +241,27 @@ function checkAdapterTransport(adapter: FanoutAdapterName, transport: string, ur
   }
 }
 
-function resolveServerPid(pid: number | 'auto' | 'off' | undefined): number | 'auto' | 'off' {
+function resolveServerPid(
+  pid: number | readonly number[] | 'auto' | 'off' | undefined,
+): readonly number[] | 'auto' | 'off' {
   if (pid === undefined || pid === 'auto' || pid === 'off') return pid ?? 'auto';
-  // A mistyped PID would measure nothing, or someone else's process: refuse it before the run.
-  if (!Number.isSafeInteger(pid) || pid < 1 || !processExists(pid)) {
-    throw new InvalidOptionError(
-      `--server-pid ${pid}: no such process (or not visible in /proc); give the PID of the running server, or leave --server-pid out to find it from the URL`,
-    );
+  return resolvePids('server-pid', pid);
+}
+
+function resolvePids(flag: string, pid: number | readonly number[]): readonly number[] {
+  const pids = typeof pid === 'number' ? [pid] : [...new Set(pid)];
+  if (flag === 'server-pid' && pids.length === 0) {
+    throw new InvalidOptionError('--server-pid: give at least one PID, or auto, or off');
   }
-  return pid;
+  for (const p of pids) {
+    // A mistyped PID would measure nothing, or someone else's process: refuse it before the run.
+    if (!Number.isSafeInteger(p) || p < 1 || !processExists(p)) {
+      throw new InvalidOptionError(
+        flag === 'server-pid'
+          ? `--server-pid ${p}: no such process (or not visible in /proc); give the PID of the running server, or leave --server-pid out to find it from the URL`
+          : `--${flag} ${p}: no such process (or not visible in /proc); give the PID of the running redis-server`,
+      );
+    }
+  }
+  return pids;
 }

@@ -1,5 +1,6 @@
 /** Human-readable results table and the JSON form for machines. */
 import type { BenchResult } from './result.js';
+import type { ServerCpuUsage } from './server-cpu.js';
 import { errorTotal } from './result.js';
 
 function n(value: number): string {
@@ -20,15 +21,33 @@ function sig(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
 }
 
-function serverCpuLine(r: BenchResult): string {
-  const c = r.serverCpu;
-  if (c === null) return r.serverCpuNote ?? 'not measured';
-  const who = c.pids.length === 1 ? `pid ${c.pid}` : `pids ${c.pids.join(', ')}`;
+function cpuLine(c: ServerCpuUsage): string {
+  const who =
+    c.perProcess !== undefined
+      ? `pids ${c.perProcess.map((p) => `${p.pid} ${p.percentOfOneCore.toFixed(0)} %`).join(' + ')}`
+      : c.pids.length === 1
+        ? `pid ${c.pid}`
+        : `pids ${c.pids.join(', ')}`;
   const perUnit =
     c.usPerDelivery !== undefined
       ? `${sig(c.usPerDelivery)} µs per delivery, ${sig(c.usPerMessage)} µs per sent message`
       : `${sig(c.usPerMessage)} µs per message`;
   return `${perUnit} (${who}: ${n(c.cpuMs)} ms on CPU, ${c.percentOfOneCore.toFixed(0)} % of one core)`;
+}
+
+function serverCpuLine(r: BenchResult): string {
+  return r.serverCpu === null ? (r.serverCpuNote ?? 'not measured') : cpuLine(r.serverCpu);
+}
+
+/** The backplane's own line, when one was measured: part of the cost, kept apart from the server's. */
+function backplaneCpuLines(r: BenchResult): [string, string][] {
+  if (r.backplaneCpu === undefined) return [];
+  return [
+    [
+      'backplane cpu',
+      r.backplaneCpu === null ? 'not measured: the process exited during the run' : cpuLine(r.backplaneCpu),
+    ],
+  ];
 }
 
 /** Lines that change how the figures should be read. */
@@ -50,7 +69,10 @@ export function formatResult(r: BenchResult): string {
   const head: [string, string][] =
     r.mode === 'request-reply'
       ? [
-          ['target', `${r.url} (${r.framing}, expect ${r.expect})`],
+          [
+            'target',
+            `${r.urls === undefined ? r.url : `${r.urls.join(' + ')} (round-robin)`} (${r.framing}, expect ${r.expect})`,
+          ],
           ['load', `${r.connections} connection(s) × ${r.pipeline} in flight, ${r.size}-byte messages`],
           [
             'requests',
@@ -59,7 +81,12 @@ export function formatResult(r: BenchResult): string {
           ['throughput', `${n(r.messagesPerSec)} msgs/s, ${r.mbPerSec.toFixed(2)} MB/s each way`],
         ]
       : [
-          ['target', `${r.url} (${r.adapter} hub)`],
+          [
+            'target',
+            r.urls === undefined
+              ? `${r.url} (${r.adapter} hub)`
+              : `${r.urls.join(' + ')} (${r.adapter} hub, members round-robin, the sender on the first)`,
+          ],
           [
             'load',
             `1 sender → ${r.subscribers} member(s), ${r.pipeline === 0 ? 'flat out' : `${r.pipeline} in flight`}, ${r.size}-byte messages`,
@@ -69,6 +96,10 @@ export function formatResult(r: BenchResult): string {
             `${n(r.sent)} sent, ${n(r.deliveries)} deliveries in ${(r.durationMs / 1000).toFixed(2)} s`,
           ],
           ['throughput', `${n(r.messagesPerSec)} msgs/s in, ${n(r.deliveriesPerSec)} deliveries/s out`],
+          ...(r.perNode ?? []).map((p): [string, string] => [
+            'node',
+            `${p.url}: ${n(p.members)} members, ${n(p.deliveries)} deliveries`,
+          ]),
         ];
   const l = r.latency;
   const e = r.errors;
@@ -80,6 +111,7 @@ export function formatResult(r: BenchResult): string {
       `p50 ${us(l.p50Us)}  p90 ${us(l.p90Us)}  p99 ${us(l.p99Us)}  p99.9 ${us(l.p999Us)}  max ${us(l.maxUs)}`,
     ],
     ['server cpu', serverCpuLine(r)],
+    ...backplaneCpuLines(r),
     ['bench cpu', `${r.cpu.percentOfOneCore.toFixed(0)} % of one core`],
     ...notes(r),
     [

@@ -10,7 +10,7 @@
 import type { Socket } from 'node:net';
 import type { Codec, Decoder } from '../framing/codec.js';
 import { createCodec } from '../framing/registry.js';
-import { openMany, targetName } from './connect.js';
+import { openMany, targetAddresses, targetName, targetOf } from './connect.js';
 import { CpuMeter, GENERATOR_SATURATED_PERCENT } from './cpu.js';
 import { excerpt, expectedReply } from './expect.js';
 import { LatencyHistogram } from './histogram.js';
@@ -214,7 +214,7 @@ class BenchConnection {
   }
 
   private readonly onError = (err: Error): void => {
-    this.fail(`connection ${this.index} to ${targetName(this.s.o)}: ${err.message}`);
+    this.fail(`connection ${this.index} to ${targetName(targetOf(this.s.o, this.index))}: ${err.message}`);
   };
 
   private readonly onClose = (): void => {
@@ -231,13 +231,12 @@ export async function runRequestReply(o: ResolvedBenchOptions): Promise<RequestR
   const errors = emptyErrors();
   const histogram = new LatencyHistogram();
 
-  const server = ServerCpuProbe.locate(
-    o.serverPid,
-    o.path !== undefined ? { path: o.path } : { host: o.host, port: o.port },
-  );
+  const server = ServerCpuProbe.locate(o.serverPid, targetAddresses(o));
+  const backplane = ServerCpuProbe.of(o.backplanePids);
   const sockets = await openMany(o, o.connections);
   const cpu = new CpuMeter();
   server.start();
+  backplane.start();
   let remaining = o.connections;
   let allDone!: () => void;
   const finished = new Promise<void>((resolve) => (allDone = resolve));
@@ -315,6 +314,7 @@ export async function runRequestReply(o: ResolvedBenchOptions): Promise<RequestR
   const cpuUsage = cpu.read();
   const answered = histogram.summary().count;
   const serverCpu = server.finish(answered);
+  const backplaneCpu = backplane.finish(answered).serverCpu;
   const durationMs = Math.max(endedAt - startedAt, 1e-3);
   const sent = connections.reduce((n, c) => n + c.sent, 0);
   const perSec = (answered / durationMs) * 1000;
@@ -336,6 +336,8 @@ export async function runRequestReply(o: ResolvedBenchOptions): Promise<RequestR
     cpu: cpuUsage,
     generatorSaturated: cpuUsage.percentOfOneCore >= GENERATOR_SATURATED_PERCENT,
     ...serverCpu,
+    ...(o.targets.length > 1 && { urls: o.targets.map((t) => t.url) }),
+    ...(o.backplanePids.length > 0 && { backplaneCpu }),
     ok: errorTotal(errors) === 0,
   };
 }

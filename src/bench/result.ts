@@ -56,6 +56,14 @@ interface CommonResult {
   readonly serverCpu: ServerCpuUsage | null;
   /** Why `serverCpu` is null, or a caveat about it; null when there is nothing to say. */
   readonly serverCpuNote: string | null;
+  /** With several URLs: every node's, the first (the fanout sender's node) first. */
+  readonly urls?: readonly string[];
+  /**
+   * The backplane's processes (`backplanePid`: a redis-server) over the same interval as
+   * `serverCpu`, per message and delivery of the run; null when one exited mid-run. Absent when
+   * no backplane PID was given.
+   */
+  readonly backplaneCpu?: ServerCpuUsage | null;
   /** True when no error of any kind was found. */
   readonly ok: boolean;
 }
@@ -86,6 +94,12 @@ export interface FanoutResult extends CommonResult {
   readonly deliveries: number;
   readonly messagesPerSec: number;
   readonly deliveriesPerSec: number;
+  /** With several URLs: each node's members (round-robin) and the deliveries they received. */
+  readonly perNode?: readonly {
+    readonly url: string;
+    readonly members: number;
+    readonly deliveries: number;
+  }[];
 }
 
 export type BenchResult = RequestReplyResult | FanoutResult;

@@ -32,6 +32,16 @@ export interface ServerCpuUsage {
   readonly usPerMessage: number;
   /** Fanout: server CPU µs per delivery (a message to one member). */
   readonly usPerDelivery?: number;
+  /** With several processes (nodes): each one's share of `cpuMs`, in `pids` order. */
+  readonly perProcess?: readonly ProcessCpuUsage[];
+}
+
+/** One measured process's CPU over the interval. */
+export interface ProcessCpuUsage {
+  readonly pid: number;
+  /** From per-thread `schedstat` when it accounts for the whole process, else from `stat` ticks. */
+  readonly cpuMs: number;
+  readonly percentOfOneCore: number;
 }
 
 let clockTicks: number | undefined;
@@ -114,31 +124,50 @@ export class ServerCpuMeter {
     let systemTicks = 0;
     let schedNs = 0;
     let schedComplete = true;
+    const each: { statMs: number; schedNs: number; complete: boolean }[] = [];
     for (let i = 0; i < this.pids.length; i++) {
       const a = this.start[i]!;
       const b = end[i]!;
       if (a.ticks === undefined || b.ticks === undefined) return undefined;
+      const ticks = b.ticks[0] - a.ticks[0] + (b.ticks[1] - a.ticks[1]);
       userTicks += b.ticks[0] - a.ticks[0];
       systemTicks += b.ticks[1] - a.ticks[1];
+      const one = { statMs: ticks * msPerTick, schedNs: 0, complete: true };
+      each.push(one);
       if (a.threads === undefined || b.threads === undefined) {
-        schedComplete = false;
+        one.complete = false;
         continue;
       }
       // A thread that exited took its time with it: the per-thread sum then undercounts.
       for (const [tid, ns] of a.threads) {
         const later = b.threads.get(tid);
-        if (later === undefined) schedComplete = false;
-        else schedNs += later - ns;
+        if (later === undefined) one.complete = false;
+        else one.schedNs += later - ns;
       }
       // Threads born during the run count from zero.
-      for (const [tid, ns] of b.threads) if (!a.threads.has(tid)) schedNs += ns;
+      for (const [tid, ns] of b.threads) if (!a.threads.has(tid)) one.schedNs += ns;
+      schedNs += one.schedNs;
+      if (!one.complete) schedComplete = false;
     }
     const statMs = (userTicks + systemTicks) * msPerTick;
     // Threads born and gone within the run escape the per-thread sum but not the process's ticks:
-    // when the ticks say more than the sum plus two ticks of rounding, trust the ticks.
-    const useSched = schedComplete && statMs <= schedNs / 1e6 + 2 * msPerTick;
+    // when the ticks say more than the sum plus two ticks of rounding (per process), trust the ticks.
+    const trustSched = (complete: boolean, ms: number, ns: number, processes: number): boolean =>
+      complete && ms <= ns / 1e6 + 2 * processes * msPerTick;
+    const useSched = trustSched(schedComplete, statMs, schedNs, this.pids.length);
     const cpuMs = useSched ? schedNs / 1e6 : statMs;
     const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+    const perProcess =
+      this.pids.length < 2
+        ? undefined
+        : each.map((one, i): ProcessCpuUsage => {
+            const ms = trustSched(one.complete, one.statMs, one.schedNs, 1) ? one.schedNs / 1e6 : one.statMs;
+            return {
+              pid: this.pids[i]!,
+              cpuMs: round(ms, 3),
+              percentOfOneCore: round((ms / wallMs) * 100, 1),
+            };
+          });
     return {
       pid: this.pids[0]!,
       pids: this.pids,
@@ -151,6 +180,7 @@ export class ServerCpuMeter {
       ...(deliveries !== undefined && {
         usPerDelivery: deliveries > 0 ? round((cpuMs * 1000) / deliveries, 4) : 0,
       }),
+      ...(perProcess !== undefined && { perProcess }),
     };
   }
 }
@@ -170,14 +200,30 @@ export class ServerCpuProbe {
     readonly note: string | null,
   ) {}
 
-  /** Find the server: `pid` given, looked up from `address` when 'auto', or 'off'. */
-  static locate(pid: number | 'auto' | 'off', address: ServerAddress): ServerCpuProbe {
-    if (pid === 'off') return new ServerCpuProbe(undefined, 'not measured (turned off)');
-    if (pid !== 'auto') return new ServerCpuProbe([pid], ServerCpuProbe.caveat([pid]));
-    const lookup = findServerProcess(address);
-    return lookup.found
-      ? new ServerCpuProbe(lookup.pids, ServerCpuProbe.caveat(lookup.pids))
-      : new ServerCpuProbe(undefined, `not measured: ${lookup.reason}`);
+  /**
+   * Find the server: the `pids` given, looked up from every address when 'auto' (the processes of
+   * all of them, summed: several nodes of one service), or 'off'.
+   */
+  static locate(
+    pids: readonly number[] | 'auto' | 'off',
+    addresses: ServerAddress | readonly ServerAddress[],
+  ): ServerCpuProbe {
+    if (pids === 'off') return new ServerCpuProbe(undefined, 'not measured (turned off)');
+    if (pids !== 'auto') return new ServerCpuProbe(pids, ServerCpuProbe.caveat(pids));
+    const found = new Set<number>();
+    for (const address of Array.isArray(addresses) ? addresses : [addresses]) {
+      const lookup = findServerProcess(address as ServerAddress);
+      // Half the nodes would be a figure that looks right and is not: all of them or none.
+      if (!lookup.found) return new ServerCpuProbe(undefined, `not measured: ${lookup.reason}`);
+      for (const pid of lookup.pids) found.add(pid);
+    }
+    const all = [...found];
+    return new ServerCpuProbe(all, ServerCpuProbe.caveat(all));
+  }
+
+  /** Processes given by PID (a backplane's redis-server); none when the list is empty. */
+  static of(pids: readonly number[]): ServerCpuProbe {
+    return new ServerCpuProbe(pids.length === 0 ? undefined : pids, null);
   }
 
   private static caveat(pids: readonly number[]): string | null {

@@ -21,13 +21,28 @@ interface BenchFlags {
   timeout?: number;
   json?: boolean;
   progress?: boolean;
-  serverPid?: number | 'auto' | 'off';
+  serverPid?: number[] | 'auto' | 'off';
+  backplanePid?: number[];
 }
 
-/** `--server-pid`: a PID, `auto` or `off`. */
-function serverPid(value: string): number | 'auto' | 'off' {
-  if (value === 'auto' || value === 'off') return value;
-  return wholeNumber(1)(value);
+/** `PID[,PID…]`; a repeated flag adds to the list. */
+function pidList(value: string, previous: number[] | undefined): number[] {
+  return [...(previous ?? []), ...value.split(',').map((p) => wholeNumber(1)(p.trim()))];
+}
+
+/** `--server-pid`: PIDs (comma-separated or the flag repeated), `auto` or `off`. */
+function serverPid(
+  value: string,
+  previous: number[] | 'auto' | 'off' | undefined,
+): number[] | 'auto' | 'off' {
+  if (value === 'auto' || value === 'off') {
+    if (Array.isArray(previous)) throw new InvalidArgumentError(`'${value}' cannot follow PIDs`);
+    return value;
+  }
+  if (previous === 'auto' || previous === 'off') {
+    throw new InvalidArgumentError(`PIDs cannot follow '${previous}'`);
+  }
+  return pidList(value, previous);
 }
 
 /** `10s`, `500ms`, `2m` or a bare number of seconds, as milliseconds. */
@@ -42,13 +57,20 @@ export function parseDuration(value: string): number {
 }
 
 const EXAMPLES = `
+Several URLs are several nodes of one service (switchboard processes on one --backplane, Socket.IO
+nodes on one Redis): connections (request-reply) or members (fanout) go round-robin over them, the
+first to the first URL, and the fanout sender is on the first URL. Every URL must use the same
+transport and framing. The run starts once every member on every node has heard the sender.
+
 Every reply is checked byte for byte (--expect upper: what the upper service sends). Exit code 0
 when every reply was right, 1 on any wrong, missing or unexpected reply or failed connection,
 2 on bad usage (a --server-pid that is no running process included).
 
-The server's CPU time per message is read from /proc (Linux) for the process given by --server-pid
-or found listening on the URL's port or socket path. When the generator is at 90 % or more of its
-core, its own ceiling sets the throughput: compare servers by CPU per message then.
+The server's CPU time per message is read from /proc (Linux) for the processes given by
+--server-pid or found listening on each URL's port or socket path, summed over the nodes (each
+one's share is listed); --backplane-pid measures a redis-server over the same interval, on a line
+of its own. When the generator is at 90 % or more of its core, its own ceiling sets the
+throughput: compare servers by CPU per message then.
 
 Examples:
   switchboard bench tcp://127.0.0.1:8088
@@ -57,12 +79,17 @@ Examples:
   switchboard bench 'tcp://127.0.0.1:8089?flood=0' --mode fanout --subscribers 100 --duration 5s
   switchboard bench tcp://127.0.0.1:4222 --mode fanout --adapter nats --subscribers 100 --pipeline 1
   switchboard bench ws://127.0.0.1:8090/chat --mode fanout --subscribers 1000 --pipeline 100
-  switchboard bench ws://127.0.0.1:3000/socket.io/ --mode fanout --adapter socketio --subscribers 1000`;
+  switchboard bench ws://127.0.0.1:3000/socket.io/ --mode fanout --adapter socketio --subscribers 1000
+  switchboard bench tcp://127.0.0.1:8089 tcp://127.0.0.1:9089 --mode fanout --subscribers 200 \\
+      --pipeline 1000 --backplane-pid "$(pgrep -n redis-server)"     # two nodes on one Redis: 100 + 100 members`;
 
 export function benchCommand(): Command {
   return new Command('bench')
     .description('load-test a server: messages/s, MB/s and latency percentiles, every reply verified')
-    .argument('<url>', 'the server: tcp://HOST:PORT or unix:///PATH, ?framing=NAME optional')
+    .argument(
+      '<url...>',
+      'the server: tcp://HOST:PORT, unix:///PATH or ws://HOST:PORT/PATH, ?framing=NAME optional; several: nodes of one service (see below)',
+    )
     .option('-c, --connections <n>', 'connections opened at once (default 1)', wholeNumber(1))
     .option(
       '-p, --pipeline <n>',
@@ -101,13 +128,18 @@ export function benchCommand(): Command {
     )
     .option(
       '--server-pid <pid>',
-      "the server process whose CPU per message is reported: a PID, 'auto' (default: the process listening on URL, this machine only) or 'off'",
+      "the server processes whose CPU per message is reported: PIDs (comma-separated or the flag repeated; summed), 'auto' (default: the process listening on each URL, this machine only) or 'off'",
       serverPid,
+    )
+    .option(
+      '--backplane-pid <pid>',
+      'processes the server depends on (a redis-server), measured over the same interval and reported apart: PIDs, comma-separated or the flag repeated',
+      pidList,
     )
     .option('--json', 'print the results as JSON on stdout')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addHelpText('after', EXAMPLES)
-    .action(async (url: string, flags: BenchFlags) => {
+    .action(async (urls: string[], flags: BenchFlags) => {
       const showBar = flags.progress !== false && flags.json !== true && process.stderr.isTTY === true;
       const bar = showBar
         ? new SingleBar({
@@ -118,7 +150,7 @@ export function benchCommand(): Command {
         : undefined;
       bar?.start(100, 0, { done: 0 });
       const options: BenchOptions = {
-        url,
+        url: urls.length === 1 ? urls[0]! : urls,
         expect: flags.expect ?? 'upper',
         ...(flags.connections !== undefined && { connections: flags.connections }),
         ...(flags.pipeline !== undefined && { pipeline: flags.pipeline }),
@@ -132,6 +164,7 @@ export function benchCommand(): Command {
         ...(flags.seed !== undefined && { seed: flags.seed }),
         ...(flags.timeout !== undefined && { drainTimeoutMs: flags.timeout }),
         ...(flags.serverPid !== undefined && { serverPid: flags.serverPid }),
+        ...(flags.backplanePid !== undefined && { backplanePid: flags.backplanePid }),
         ...(bar !== undefined && {
           onProgress: (fraction: number, done: number) => bar.update(Math.floor(fraction * 100), { done }),
         }),
