@@ -4,24 +4,25 @@
  */
 
 /**
- * Sequence one room line, atomically (Centrifugo does the same with HINCRBY + XADD + PUBLISH):
- * number it, append it to the room's history stream with the number as its id, trim the stream to
- * the history length, and publish it to every node. A room whose metadata is gone (Redis restarted
- * without persistence, or evicted it) starts a new epoch, and its old stream goes with it.
+ * Sequence the lines a node has for one room in one turn, atomically (Centrifugo does the same for
+ * one line with HINCRBY + XADD + PUBLISH): number them, append each to the room's history stream
+ * with its number as its id, trimmed to the history length, and publish them to every node in one
+ * message. A room whose metadata is gone (Redis restarted without persistence, or evicted it)
+ * starts a new epoch, and its old stream goes with it.
  *
- * A line that reaches Redis after its deadline is refused, not sequenced: the node has told its
- * sender by then that it was not sent (a SIGSTOPped Redis answers everything late, at SIGCONT).
+ * Lines that reach Redis after their deadline are refused, not sequenced: the node has told their
+ * senders by then that they were not sent (a SIGSTOPped Redis answers everything late, at SIGCONT).
  *
  * KEYS[1] the room's metadata hash (`epoch`, `seq`), KEYS[2] its history stream.
  * ARGV[1] the room's channel, ARGV[2] the history length, ARGV[3] an epoch for a new room,
- * ARGV[4] the deadline in Redis's clock (ms), ARGV[5] the line (JSON).
- * Returns { epoch, seq }.
+ * ARGV[4] the deadline in Redis's clock (ms), ARGV[5..] the lines (JSON, one each).
+ * Publishes `EPOCH FIRST COUNT` and the lines, a line each. Returns { epoch, first }.
  */
-export const PUBLISH_LINE = `
+export const PUBLISH_LINES = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now > tonumber(ARGV[4]) then
-  return redis.error_reply('EXPIRED the line reached Redis after its deadline and was not sent')
+  return redis.error_reply('EXPIRED the lines reached Redis after their deadline and were not sent')
 end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
@@ -29,20 +30,24 @@ if not epoch then
   redis.call('DEL', KEYS[2])
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
 end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', epoch, 'p', ARGV[5])
+local n = #ARGV - 4
+local first = redis.call('HINCRBY', KEYS[1], 'seq', n) - n + 1
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', ARGV[2], first .. '-0', 'e', epoch, 'p', ARGV[5])
 if type(added) == 'table' and added.err then
   -- The stream has seen higher numbers than the metadata (an older save restored only in part):
   -- go on above them rather than reuse a number a client may have seen.
   local info = redis.call('XINFO', 'STREAM', KEYS[2])
   for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then seq = tonumber(string.match(info[i + 1], '^(%d+)')) + 1 end
+    if info[i] == 'last-generated-id' then first = tonumber(string.match(info[i + 1], '^(%d+)')) + 1 end
   end
-  redis.call('HSET', KEYS[1], 'seq', seq)
-  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', epoch, 'p', ARGV[5])
+  redis.call('HSET', KEYS[1], 'seq', first + n - 1)
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], first .. '-0', 'e', epoch, 'p', ARGV[5])
 end
-redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. seq .. ' ' .. ARGV[5])
-return { epoch, seq }
+for i = 2, n do
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], (first + i - 1) .. '-0', 'e', epoch, 'p', ARGV[4 + i])
+end
+redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. first .. ' ' .. n .. '\\n' .. table.concat(ARGV, '\\n', 5))
+return { epoch, first }
 `;
 
 /**

@@ -17,7 +17,7 @@ import type {
   SequencedLine,
 } from './backplane.js';
 import { newEpoch } from './memory.js';
-import { CLAIM_NICK, PUBLISH_LINE, RAISE_SEQ, RELEASE_NICK } from './redis-scripts.js';
+import { CLAIM_NICK, PUBLISH_LINES, RAISE_SEQ, RELEASE_NICK } from './redis-scripts.js';
 
 /** 2 s: the longest a command to Redis may take before the node gives up on it (a SIGSTOPped Redis). */
 export const DEFAULT_REDIS_TIMEOUT_MS = 2_000;
@@ -53,7 +53,7 @@ interface ScriptCommands {
     maxlen: number,
     epoch: string,
     deadline: number,
-    line: string,
+    ...lines: string[]
   ): Promise<[string, number]>;
   sbClaim(key: string, owner: string, ttlMs: number): Promise<number>;
   sbRelease(key: string, owner: string): Promise<number>;
@@ -164,7 +164,7 @@ export class RedisBackplane implements Backplane {
     };
     this.cmd = new Redis(options.url, { ...common, connectionName: 'switchboard' });
     this.sub = new Redis(options.url, { ...common, connectionName: 'switchboard-sub' });
-    this.cmd.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_LINE });
+    this.cmd.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_LINES });
     this.cmd.defineCommand('sbClaim', { numberOfKeys: 1, lua: CLAIM_NICK });
     this.cmd.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_NICK });
     this.cmd.defineCommand('sbRaise', { numberOfKeys: 1, lua: RAISE_SEQ });
@@ -359,6 +359,9 @@ class RedisHubBackplane implements HubBackplane {
   private readonly nicks = new Map<string, string>();
   private refresher: NodeJS.Timeout | undefined;
   private readonly nodesChannel: string;
+  /** Lines published this turn, per room, waiting for the flush. */
+  private readonly outgoing = new Map<string, QueuedLine[]>();
+  private flushQueued = false;
 
   constructor(
     private readonly plane: RedisBackplane,
@@ -398,34 +401,68 @@ class RedisHubBackplane implements HubBackplane {
     this.refresher.unref();
   }
 
+  /**
+   * Queue a line for numbering. The lines a node has for one room in one run of code (one socket
+   * read can carry a hundred) go to Redis in one script call and come back in one message: one
+   * round trip and one PUBLISH per room per turn, not per line. The promise settles with the batch.
+   */
   publish(room: string, line: RoomLine): Promise<void> {
     const refusal = this.plane.refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
-    const watched = this.watchedKeys(room);
-    const wire: WireLine = { k: line.kind, n: line.nick, t: line.text, o: line.node, m: line.member };
-    const { commandTimeoutMs } = this.plane.options;
+    let batch = this.outgoing.get(room);
+    if (batch === undefined) {
+      batch = [];
+      this.outgoing.set(room, batch);
+    }
     this.plane.pending++;
+    const wire: WireLine = { k: line.kind, n: line.nick, t: line.text, o: line.node, m: line.member };
+    const queued = batch;
+    const settled = new Promise<void>((resolve, reject) => {
+      queued.push({ json: JSON.stringify(wire), resolve, reject });
+    });
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushOutgoing);
+    }
+    return settled;
+  }
+
+  /** The lines queued by publish(), a script call per room (at most MAX_BATCH lines each). */
+  private readonly flushOutgoing = (): void => {
+    this.flushQueued = false;
+    const batches = [...this.outgoing];
+    this.outgoing.clear();
+    for (const [room, lines] of batches) {
+      for (let i = 0; i < lines.length; i += MAX_BATCH) this.sequence(room, lines.slice(i, i + MAX_BATCH));
+    }
+  };
+
+  private sequence(room: string, lines: readonly QueuedLine[]): void {
+    const keys = this.watchedKeys(room);
+    const plane = this.plane;
     const started = performance.now();
-    return this.plane.scripts
+    plane.scripts
       .sbPublish(
-        watched.meta,
-        watched.log,
-        watched.channel,
+        keys.meta,
+        keys.log,
+        keys.channel,
         this.options.historyLength,
         newEpoch(),
-        Date.now() + this.plane.skewMs + commandTimeoutMs,
-        JSON.stringify(wire),
+        Date.now() + plane.skewMs + plane.options.commandTimeoutMs,
+        ...lines.map((l) => l.json),
       )
       .then(
         () => {
-          const plane = this.plane;
           plane.lagMs += (performance.now() - started - plane.lagMs) / 100;
+          plane.pending -= lines.length;
+          for (const l of lines) l.resolve();
         },
         (err: unknown) => {
-          throw this.plane.failed(err);
+          const failure = plane.failed(err);
+          plane.pending -= lines.length;
+          for (const l of lines) l.reject(failure);
         },
-      )
-      .finally(() => this.plane.pending--);
+      );
   }
 
   async watch(name: string): Promise<RoomSnapshot> {
@@ -540,13 +577,10 @@ class RedisHubBackplane implements HubBackplane {
 
   private receive(name: string, room: WatchedRoom, message: string): void {
     if (this.rooms.get(name) !== room) return;
-    const line = parseMessage(message);
-    if (line === undefined) return;
-    if (!room.ready || room.filling) {
-      room.early.set(line.seq, line);
-      return;
+    for (const line of parseMessage(message)) {
+      if (!room.ready || room.filling) room.early.set(line.seq, line);
+      else this.accept(name, room, line);
     }
-    this.accept(name, room, line);
   }
 
   /** One line, in order: delivered, dropped as a duplicate, or held while the gap before it fills. */
@@ -684,24 +718,38 @@ class RedisHubBackplane implements HubBackplane {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** A line waiting for its room's script call. */
+interface QueuedLine {
+  readonly json: string;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/** Lines per script call: bounds one call's arguments and one message's size (100 × 4 KiB). */
+const MAX_BATCH = 100;
+
 function fromWire(wire: WireLine, epoch: string, seq: number): SequencedLine {
   return { kind: wire.k, nick: wire.n, text: wire.t, node: wire.o, member: wire.m, epoch, seq };
 }
 
-/** `EPOCH SEQ JSON`, as the publish script sends it. */
-function parseMessage(message: string): SequencedLine | undefined {
-  const a = message.indexOf(' ');
-  const b = message.indexOf(' ', a + 1);
-  if (a < 0 || b < 0) return undefined;
-  try {
-    return fromWire(
-      JSON.parse(message.slice(b + 1)) as WireLine,
-      message.slice(0, a),
-      Number(message.slice(a + 1, b)),
-    );
-  } catch {
-    return undefined;
+/** `EPOCH FIRST COUNT` and the lines, a line each (JSON), as the publish script sends them. */
+function parseMessage(message: string): SequencedLine[] {
+  const head = message.indexOf('\n');
+  const [epoch, first, count] = message.slice(0, head < 0 ? undefined : head).split(' ');
+  if (head < 0 || epoch === undefined || first === undefined || count === undefined) return [];
+  const lines: SequencedLine[] = [];
+  let at = head + 1;
+  for (let i = 0; i < Number(count); i++) {
+    const end = message.indexOf('\n', at);
+    const json = message.slice(at, end < 0 ? undefined : end);
+    at = end + 1;
+    try {
+      lines.push(fromWire(JSON.parse(json) as WireLine, epoch, Number(first) + i));
+    } catch {
+      return lines; // not ours (another program on the channel)
+    }
   }
+  return lines;
 }
 
 function parseEntry([id, fields]: StreamEntry): SequencedLine {
