@@ -270,7 +270,7 @@ function serverFrame(data: Buffer, binary: boolean): Buffer {
   let frame = cache.get(data);
   // A service may reuse one Buffer for several replies in a turn (MessageHandler allows writing
   // into a message in place): the cached frame is only taken while it still holds these bytes.
-  if (frame === undefined || !frame.subarray(frame.length - data.length).equals(data)) {
+  if (frame === undefined || frame.compare(data, 0, data.length, frame.length - data.length) !== 0) {
     frame = encodeFrame(data, binary || !isUtf8(data) ? OPCODE_BINARY : OPCODE_TEXT);
     cache.set(data, frame);
   }
