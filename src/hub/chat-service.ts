@@ -4,7 +4,7 @@ import type { Service, ServiceParams } from '../services/service.js';
 import { foreignProtocolOfFirstBytes } from './foreign-protocol.js';
 import { Hub } from './hub.js';
 import { ChatListener } from './listener.js';
-import { chatOptionsFrom, type ChatOptions } from './options.js';
+import { chatOptionsFrom, logLength, type ChatOptions } from './options.js';
 import { offerPage } from '../transports/http-host.js';
 import { staticPageHandler } from '../web/static-files.js';
 
@@ -38,7 +38,7 @@ const HUB_WIDE = [
 
 function newHub(name: string | undefined, options: ChatOptions, backplane: Backplane | undefined): Hub {
   if (backplane === undefined || name === undefined) return new Hub(options);
-  return new Hub(options, backplane.hub(name, { historyLength: Math.max(options.history, options.recover) }));
+  return new Hub(options, backplane.hub(name, { historyLength: logLength(options) }));
 }
 
 function acquireHub(name: string, options: ChatOptions, backplane: Backplane | undefined): Hub {

@@ -16,7 +16,7 @@ import { foreignProtocolOfFirstLine } from './foreign-protocol.js';
 import { ChatListener } from './listener.js';
 import { Member } from './member.js';
 import { isValidNick, nickKey, nickRefusal } from './nick.js';
-import { LOBBY, type ChatOptions } from './options.js';
+import { LOBBY, logLength, type ChatOptions } from './options.js';
 import {
   cannotJoinText,
   END_OF_HISTORY_TEXT,
@@ -148,11 +148,6 @@ export class Hub implements ChatContext {
     let max = 0;
     for (const session of this.members.keys()) max = Math.max(max, session.bufferedBytes);
     return max;
-  }
-
-  /** How many lines a room keeps for history and resume: at least `history`, and the resume window. */
-  get logLength(): number {
-    return Math.max(this.options.history, this.options.recover);
   }
 
   // ---- lifecycle, called by the chat service ------------------------------------------------
@@ -532,12 +527,12 @@ export class Hub implements ChatContext {
     this.rooms.set(name, made);
     const snapshot = this.backplane.watch(name);
     if (!(snapshot instanceof Promise)) {
-      made.log = new RoomLog(this.logLength, snapshot, this.options.recoverBytes);
+      made.log = new RoomLog(logLength(this.options), snapshot, this.options.recoverBytes);
       return made;
     }
     made.loading = snapshot.then(
       (s) => {
-        made.log = new RoomLog(this.logLength, s, this.options.recoverBytes);
+        made.log = new RoomLog(logLength(this.options), s, this.options.recoverBytes);
         made.loading = undefined;
       },
       (err: unknown) => {

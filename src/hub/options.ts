@@ -73,6 +73,11 @@ export interface ChatOptions {
   stallBudgetMs: number;
 }
 
+/** How many lines a room keeps for history and resume: at least `history`, and the resume window. */
+export function logLength(options: ChatOptions): number {
+  return Math.max(options.history, options.recover);
+}
+
 function count(params: ServiceParams, name: string, fallback: number, min: number): number {
   const text = params.take(name);
   return text === undefined ? fallback : parseWholeNumber(`chat: ${name}`, text, { min });

@@ -94,10 +94,6 @@ export class RemotePresence {
     return out;
   }
 
-  get nodeCount(): number {
-    return this.nodes.size;
-  }
-
   private nodeOf(id: string, now: number): RemoteNode {
     let node = this.nodes.get(id);
     if (node === undefined) {

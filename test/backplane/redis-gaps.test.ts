@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { BackplaneEvents, SequencedLine } from '../../src/backplane/backplane.js';
 import { RedisBackplane } from '../../src/backplane/redis.js';
 import { startRedis } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The Redis backplane's ordering, seen from one node, with a real redis-server: lines it missed on
@@ -28,14 +29,6 @@ function recorder(): Seen {
     },
   };
   return seen;
-}
-
-async function until(what: string, done: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function plane(url: string): Promise<RedisBackplane> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { portOf, startServe, type ServeProcess } from '../helpers/cli.js';
-import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { chatMember, lineClient, type LineClient } from '../helpers/line-client.js';
+import { until } from '../helpers/until.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
 
 /**
@@ -15,23 +16,18 @@ async function node(redis: RedisProcess, query = FAST, extra: string[] = []): Pr
   return startServe(['--backplane', `${redis.url}?${query}`, ...extra, 'chat@tcp://127.0.0.1:0?flood=0']);
 }
 
-async function member(server: ServeProcess, nick?: string): Promise<LineClient> {
-  const c = await lineClient(portOf(server.urls[0]!));
-  await c.expect(/^\* welcome to switchboard chat, guest-\d+!/);
-  if (nick !== undefined) {
-    c.send(`/nick ${nick}`);
-    await c.expect(new RegExp(`^\\* you are now ${nick}$`));
-  }
-  return c;
+function member(server: ServeProcess, nick?: string): Promise<LineClient> {
+  return chatMember(portOf(server.urls[0]!), nick);
 }
 
 /** Wait until `count()` reaches `n`, or fail saying how far it got. */
-async function until(what: string, count: () => number, n: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (count() < n) {
-    if (Date.now() > deadline) throw new Error(`${what}: ${count()} of ${n} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function reach(what: string, count: () => number, n: number, timeoutMs = 20_000): Promise<void> {
+  return until(
+    what,
+    () => count() >= n,
+    timeoutMs,
+    () => `${count()} of ${n}`,
+  );
 }
 
 const TAGGED = /^@seq=(\d+);epoch=([0-9a-f]+) <(\S+)> (.*)$/;
@@ -53,7 +49,7 @@ describe('Redis backplane: two nodes, one room (DESIGN §8)', () => {
     const everyone = [...senders, readerA, readerB];
     // Everyone knows everyone before the burst (presence is asynchronous).
     for (const c of everyone) {
-      await until(
+      await reach(
         '/who lists all five',
         () => {
           c.send('/who');
@@ -73,9 +69,9 @@ describe('Redis backplane: two nodes, one room (DESIGN §8)', () => {
       c.lines
         .map((l) => (TAGGED.exec(l) === null ? l : `<${TAGGED.exec(l)![3]}> ${TAGGED.exec(l)![4]}`))
         .filter((l) => LINE.test(l));
-    for (const [i, s] of senders.entries()) await until(`s${i + 1} receives`, () => got(s).length, 2 * N);
-    await until('reader A receives', () => got(readerA).length, 3 * N);
-    await until('reader B receives', () => got(readerB).length, 3 * N);
+    for (const [i, s] of senders.entries()) await reach(`s${i + 1} receives`, () => got(s).length, 2 * N);
+    await reach('reader A receives', () => got(readerA).length, 3 * N);
+    await reach('reader B receives', () => got(readerB).length, 3 * N);
 
     // The numbers: 1..900 without a gap, one epoch, each line once.
     const tagged = readerB.lines.filter(
@@ -135,7 +131,7 @@ describe('Redis backplane: two nodes, one room (DESIGN §8)', () => {
     const [a, b] = await Promise.all([node(redis), node(redis)]);
     const alice = await member(a, 'alice');
     await member(b, 'bob');
-    await until(
+    await reach(
       'alice sees bob',
       () => {
         alice.send('/who');
@@ -150,7 +146,7 @@ describe('Redis backplane: two nodes, one room (DESIGN §8)', () => {
     await alice.expect(/^\* bob left \(its node stopped answering/, 10_000);
     const goneMs = Date.now() - killedAt;
     // The nick key expires within nickTtl (3 s here, 30 s by default) of its last refresh.
-    await until(
+    await reach(
       'bob free again',
       () => {
         alice.send('/nick bob');
@@ -170,7 +166,7 @@ describe('Redis down, slow or back (DESIGN §8)', () => {
   it('Redis SIGKILLed then restarted: no crash, senders told, lines flow again under a new epoch, announced', async () => {
     const redis = await startRedis();
     const [a, b] = await Promise.all([node(redis, FAST, ['--metrics', 'http://127.0.0.1:0']), node(redis)]);
-    await until('the metrics line', () => (/metrics: http/.test(a.stdout()) ? 1 : 0), 1, 5_000);
+    await reach('the metrics line', () => (/metrics: http/.test(a.stdout()) ? 1 : 0), 1, 5_000);
     const healthz = `${/metrics: (http:\/\/\S+)\/metrics/.exec(a.stdout())![1]}/healthz`;
     expect((await fetch(healthz)).status).toBe(200);
     const alice = await member(a, 'alice');
@@ -199,7 +195,7 @@ describe('Redis down, slow or back (DESIGN §8)', () => {
     const restartedAt = Date.now();
     await redis.restart();
     let k = 0;
-    await until(
+    await reach(
       'lines flow again',
       () => {
         alice.send(`after ${++k}`);
@@ -247,7 +243,7 @@ describe('Redis down, slow or back (DESIGN §8)', () => {
     const toldMs = Date.now() - stoppedAt;
     // While Redis does not answer, lines are refused at once rather than queued behind it.
     for (let i = 1; i <= 50; i++) alice.send(`queued ${i}`);
-    await until(
+    await reach(
       'all 50 refused',
       () => alice.lines.filter((l) => l.startsWith('* not sent: "queued')).length,
       50,
@@ -258,7 +254,7 @@ describe('Redis down, slow or back (DESIGN §8)', () => {
     redis.child.kill('SIGCONT');
     const resumedAt = Date.now();
     let k = 0;
-    await until(
+    await reach(
       'lines flow again',
       () => {
         alice.send(`back ${++k}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { portOf, runCli, startServe, type ServeProcess } from '../helpers/cli.js';
-import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { chatMember, lineClient, type LineClient } from '../helpers/line-client.js';
 import { startRedis } from '../helpers/redis.js';
 import { staleSocket } from '../helpers/socket.js';
 import { get, scrapeUntil } from '../metrics/scrape.js';
@@ -62,14 +62,6 @@ async function workerOf(s: ServeProcess, client: { localPort?: number | undefine
   return worker as number;
 }
 
-async function member(port: number, nick: string): Promise<LineClient> {
-  const c = await lineClient(port);
-  await c.expect(/^\* welcome/);
-  c.send(`/nick ${nick}`);
-  await c.expect(new RegExp(`^\\* you are now ${nick}$`));
-  return c;
-}
-
 /** Members connected one after another until each of the two workers has `each` of them. */
 async function membersOnBothWorkers(
   s: ServeProcess,
@@ -78,7 +70,7 @@ async function membersOnBothWorkers(
 ): Promise<[LineClient[], LineClient[]]> {
   const by = new Map<number, LineClient[]>();
   for (let i = 0; i < 4 * each && [...by.values()].filter((l) => l.length >= each).length < 2; i++) {
-    const c = await member(port, `m${i}`);
+    const c = await chatMember(port, `m${i}`);
     const w = await workerOf(s, c.socket);
     by.set(w, [...(by.get(w) ?? []), c]);
   }
@@ -189,7 +181,7 @@ describe('--workers 2, no Redis: chat across workers keeps the promises of DESIG
     // The new worker serves chat with the survivor: a member that lands on it talks to carol.
     let onFresh: LineClient | undefined;
     for (let i = 0; i < 6 && onFresh === undefined; i++) {
-      const c = await member(port, `late${i}`);
+      const c = await chatMember(port, `late${i}`);
       if ((await workerOf(s, c.socket)) === fresh) onFresh = c;
     }
     expect(onFresh).toBeDefined();

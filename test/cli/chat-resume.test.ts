@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, startServe, type ServeProcess } from '../helpers/cli.js';
-import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { chatMember, type LineClient } from '../helpers/line-client.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 
 interface ChatProcess {
@@ -71,15 +71,6 @@ function startChat(args: string[]): ChatProcess {
   };
 }
 
-/** A member on `port` with nick `nick`, greeted. */
-async function member(port: number, nick: string): Promise<LineClient> {
-  const c = await lineClient(port);
-  await c.expect(/^\* welcome/);
-  c.send(`/nick ${nick}`);
-  await c.expect(new RegExp(`^\\* you are now ${nick}$`));
-  return c;
-}
-
 /** `n 1` … `n count`, one every `everyMs`: a steady talker, not a burst. */
 async function talk(c: LineClient, count: number, everyMs: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
@@ -126,7 +117,7 @@ async function killNodeA({ restart }: { restart: boolean }) {
   const [urlA, urlB] = [`tcp://127.0.0.1:${portA}`, nodeB.urls[0]!];
   const chat = startChat([urlA, ...(restart ? [] : [urlB]), '--nick', 'watcher', '--reconnect']);
   await chat.until(/^\* you are now watcher$/);
-  const sender = await member(Number(new URL(urlB).port), 'sender');
+  const sender = await chatMember(Number(new URL(urlB).port), 'sender');
   const talking = talk(sender, 300, 10);
 
   await chat.until(/^<sender> n 100$/);
@@ -153,14 +144,14 @@ describe('switchboard chat --reconnect: resume', () => {
     let server = await startServe([spec]);
     const chat = startChat([url, '--nick', 'watcher', '--reconnect']);
     await chat.until(/^\* you are now watcher$/);
-    const sender = await member(port, 'sender');
+    const sender = await chatMember(port, 'sender');
     await talk(sender, 5, 0);
     await chat.until(/^<sender> n 5$/);
 
     await crash(server);
     server = await startServe([spec]);
     await chat.until(/^\* recovered \d+ lines? in lobby; now at @seq=\d+;epoch=[0-9a-f]+$/, 15_000);
-    const again = await member(port, 'sender');
+    const again = await chatMember(port, 'sender');
     again.send('n 6');
     await chat.until(/^<sender> n 6$/);
     expect(await chat.end()).toBe(0);

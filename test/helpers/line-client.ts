@@ -61,3 +61,14 @@ export async function lineClient(target: number | string): Promise<LineClient> {
     },
   };
 }
+
+/** A chat member on `target` that has read its greeting and, if `nick` is given, taken it. */
+export async function chatMember(target: number | string, nick?: string): Promise<LineClient> {
+  const c = await lineClient(target);
+  await c.expect(/^\* welcome/);
+  if (nick !== undefined) {
+    c.send(`/nick ${nick}`);
+    await c.expect(new RegExp(`^\\* you are now ${nick}$`));
+  }
+  return c;
+}

@@ -1,18 +1,9 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { chatMember, type LineClient } from '../helpers/line-client.js';
 import { measuredServer } from '../helpers/measured-server.js';
 import { frozenPeer, startServer } from '../helpers/socket.js';
-
-/** A member that has read its greeting and taken `nick`. */
-async function member(port: number, nick: string): Promise<LineClient> {
-  const c = await lineClient(port);
-  await c.expect(/^\* welcome/);
-  c.send(`/nick ${nick}`);
-  await c.expect(new RegExp(`^\\* you are now ${nick}$`));
-  return c;
-}
 
 /**
  * A raw reader that counts lines per sender prefix without keeping 25 MB of text. With `hiccupMs`
@@ -58,8 +49,8 @@ describe('chat flow control (DESIGN §6)', () => {
   it('three members pasting 300 lines each at once, default limits: everyone gets all 900, in one order', async () => {
     const server = await startServer('chat@tcp://127.0.0.1:0');
     const port = server.listeners[0]!.port;
-    const pasters = await Promise.all(['p1', 'p2', 'p3'].map((n) => member(port, n)));
-    const watcher = await member(port, 'watcher');
+    const pasters = await Promise.all(['p1', 'p2', 'p3'].map((n) => chatMember(port, n)));
+    const watcher = await chatMember(port, 'watcher');
     const started = performance.now();
     pasters.forEach((p, i) =>
       p.socket.write(Array.from({ length: 300 }, (_, j) => `${i + 1}:${j}\n`).join('')),
@@ -100,7 +91,7 @@ describe('chat flow control (DESIGN §6)', () => {
         countingReader(port, hiccupMs),
         countingReader(port, hiccupMs),
       ];
-      const senders = await Promise.all(['s1', 's2'].map((n) => member(port, n)));
+      const senders = await Promise.all(['s1', 's2'].map((n) => chatMember(port, n)));
       const before = await server.measure();
 
       const perSender = 400;
@@ -138,8 +129,8 @@ describe('chat flow control (DESIGN §6)', () => {
     const server = await startServer('chat@tcp://127.0.0.1:0?flood=0&maxMessage=65000&history=0');
     const port = server.listeners[0]!.port;
     await frozenPeer(port); // reads the greeting, then nothing more
-    const reader = await member(port, 'reader');
-    const sender = await member(port, 'sender');
+    const reader = await chatMember(port, 'reader');
+    const sender = await chatMember(port, 'sender');
     // Lines stamped with their send time; the reader measures how late each arrives.
     const delays: number[] = [];
     reader.socket.on('data', () => {

@@ -2,18 +2,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { chatMember } from '../helpers/line-client.js';
 import { startServer } from '../helpers/socket.js';
-
-async function member(port: number, nick?: string): Promise<LineClient> {
-  const c = await lineClient(port);
-  await c.expect(/^\* welcome/);
-  if (nick !== undefined) {
-    c.send(`/nick ${nick}`);
-    await c.expect(new RegExp(`^\\* you are now ${nick}$`));
-  }
-  return c;
-}
 
 describe('chat hub under hostile or unlucky input (issue 13)', () => {
   it('nine bursts of 40 lines of 4 KB at once cost none of 200 reading members their seat', async () => {
@@ -37,7 +27,7 @@ describe('chat hub under hostile or unlucky input (issue 13)', () => {
         return { socket, lines: () => lines, slow: () => slow };
       }),
     );
-    const senders = await Promise.all(Array.from({ length: 9 }, (_, i) => member(port, `burst${i}`)));
+    const senders = await Promise.all(Array.from({ length: 9 }, (_, i) => chatMember(port, `burst${i}`)));
     const line = 'b'.repeat(4_000);
     const start = readers.map((r) => r.lines());
     // One write each, all at once: 9 × 40 × 4 KB = 1.44 MB for every reader, inside the default
@@ -56,11 +46,11 @@ describe('chat hub under hostile or unlucky input (issue 13)', () => {
   it('replays only the history that fits a joiner’s queue, and says what it left out', async () => {
     const server = await startServer('chat@tcp://127.0.0.1:0?history=50&maxQueue=65536&flood=0');
     const port = server.listeners[0]!.port;
-    const alice = await member(port, 'alice');
+    const alice = await chatMember(port, 'alice');
     for (let i = 0; i < 50; i++) alice.send(`${i} ${'h'.repeat(4_000)}`);
     alice.send('/who');
     await alice.expect(/^\* lobby: /);
-    const late = await member(port);
+    const late = await chatMember(port);
     const notice = await late.expect(/^\* history: /);
     // Half of a 64 KiB queue holds 8 lines of ~4 KB: the newest 8 are replayed.
     expect(notice).toBe('* history: the last 8 messages in lobby; 42 older ones would not fit your queue');
@@ -75,8 +65,8 @@ describe('chat hub under hostile or unlucky input (issue 13)', () => {
   it('applies maxMessage to what is relayed: invalid UTF-8 cannot triple a line past it', async () => {
     const server = await startServer('chat@tcp://127.0.0.1:0');
     const port = server.listeners[0]!.port;
-    const mallory = await member(port, 'mallory');
-    const bob = await member(port, 'bob');
+    const mallory = await chatMember(port, 'mallory');
+    const bob = await chatMember(port, 'bob');
     // 2,000 bytes in, 6,000 out once each bad byte becomes U+FFFD: over the 4,096-byte limit.
     mallory.socket.write(Buffer.concat([Buffer.alloc(2_000, 0xff), Buffer.from('\n')]));
     await mallory.expect(/^\* line too long once made valid UTF-8 \(6000 bytes, limit 4096\); not sent$/);
@@ -88,7 +78,7 @@ describe('chat hub under hostile or unlucky input (issue 13)', () => {
   it('closes an HTTP request on a chat port at once: its headers and body are never relayed or run', async () => {
     const server = await startServer('chat@tcp://127.0.0.1:0');
     const port = server.listeners[0]!.port;
-    const bob = await member(port, 'bob');
+    const bob = await chatMember(port, 'bob');
     const web = connect(port, '127.0.0.1');
     web.on('error', () => undefined);
     onTestFinished(() => {
@@ -108,11 +98,11 @@ describe('chat hub under hostile or unlucky input (issue 13)', () => {
   it('closes a TLS client on a chat port at once, before anything is relayed or kept', async () => {
     const server = await startServer('chat@tcp://127.0.0.1:0?history=10');
     const port = server.listeners[0]!.port;
-    const bob = await member(port, 'bob');
+    const bob = await chatMember(port, 'bob');
     const tls = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
     const failed = once(tls, 'error');
     await failed; // the server hangs up on the ClientHello: the handshake fails at once
-    const late = await member(port);
+    const late = await chatMember(port);
     late.send('/who');
     await late.expect(/^\* lobby: /);
     expect([...bob.lines, ...late.lines].some((l) => l.includes('\x16') || l.includes('[history]'))).toBe(

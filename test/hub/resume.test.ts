@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { lineClient, type LineClient } from '../helpers/line-client.js';
+import { chatMember, type LineClient } from '../helpers/line-client.js';
 import { startServer } from '../helpers/socket.js';
 
 async function chat(query = '?flood=0') {
   const server = await startServer(`chat@tcp://127.0.0.1:0${query}`);
   const port = server.listeners[0]!.port;
-  const member = async (nick: string): Promise<LineClient> => {
-    const c = await lineClient(port);
-    await c.expect(/^\* welcome to switchboard chat/);
-    c.send(`/nick ${nick}`);
-    await c.expect(new RegExp(`^\\* you are now ${nick}$`));
-    return c;
-  };
+  const member = (nick: string): Promise<LineClient> => chatMember(port, nick);
   return { server, member };
 }
 
