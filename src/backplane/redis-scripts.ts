@@ -5,18 +5,26 @@
 
 /**
  * Sequence the lines a node has for one room in one turn, atomically (Centrifugo does the same for
- * one line with HINCRBY + XADD + PUBLISH): number them, append each to the room's history stream
- * with its number as its id, trimmed to the history length, and publish them to every node in one
- * message. A room whose metadata is gone (Redis restarted without persistence, or evicted it)
- * starts a new epoch, and its old stream goes with it.
+ * one line with HINCRBY + XADD + PUBLISH): number them, append them to the room's history stream
+ * as **one entry** whose id is the number of the last line, trim the stream to the entries that
+ * hold the room's last `history` lines, and publish them to every node in one message. One entry
+ * per call, not per line, is what makes the stream cheap: an XADD with an exact MAXLEN per line
+ * cost Redis more than the numbering and the publish together (docs/benchmarks.md). The layout of
+ * the lines, the message and the entries is redis-wire.ts's.
+ *
+ * A room whose metadata is gone (Redis restarted without persistence, or evicted it) starts a new
+ * epoch, and its old stream goes with it. A stream that has seen higher numbers than the metadata
+ * (an older save restored only in part) is stepped past, so no number a client may have seen is
+ * given to another line.
  *
  * Lines that reach Redis after their deadline are refused, not sequenced: the node has told their
  * senders by then that they were not sent (a SIGSTOPped Redis answers everything late, at SIGCONT).
  *
  * KEYS[1] the room's metadata hash (`epoch`, `seq`), KEYS[2] its history stream.
  * ARGV[1] the room's channel, ARGV[2] the history length, ARGV[3] an epoch for a new room,
- * ARGV[4] the deadline in Redis's clock (ms), ARGV[5..] the lines (JSON, one each).
+ * ARGV[4] the deadline in Redis's clock (ms), ARGV[5..] the lines (wire text, one each).
  * Publishes `EPOCH FIRST COUNT` and the lines, a line each. Returns { epoch, first }.
+ * Needs Redis 6.2 (XTRIM MINID).
  */
 export const PUBLISH_LINES = `
 local t = redis.call('TIME')
@@ -31,23 +39,28 @@ if not epoch then
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
 end
 local n = #ARGV - 4
-local first = redis.call('HINCRBY', KEYS[1], 'seq', n) - n + 1
-local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', ARGV[2], first .. '-0', 'e', epoch, 'p', ARGV[5])
+local last = redis.call('HINCRBY', KEYS[1], 'seq', n)
+local function stepPast(seen)
+  if seen > last - n then
+    last = seen + n
+    redis.call('HSET', KEYS[1], 'seq', last)
+  end
+end
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if top then stepPast(tonumber(string.match(top[1], '^(%d+)'))) end
+local lines = table.concat(ARGV, '\\n', 5)
+local added = redis.pcall('XADD', KEYS[2], last .. '-0', 'e', epoch, 'p', lines)
 if type(added) == 'table' and added.err then
-  -- The stream has seen higher numbers than the metadata (an older save restored only in part):
-  -- go on above them rather than reuse a number a client may have seen.
+  -- Entries deleted from the top (XDEL) still hold their ids: go on above the highest ever given.
   local info = redis.call('XINFO', 'STREAM', KEYS[2])
   for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then first = tonumber(string.match(info[i + 1], '^(%d+)')) + 1 end
+    if info[i] == 'last-generated-id' then stepPast(tonumber(string.match(info[i + 1], '^(%d+)'))) end
   end
-  redis.call('HSET', KEYS[1], 'seq', first + n - 1)
-  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], first .. '-0', 'e', epoch, 'p', ARGV[5])
+  redis.call('XADD', KEYS[2], last .. '-0', 'e', epoch, 'p', lines)
 end
-for i = 2, n do
-  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], (first + i - 1) .. '-0', 'e', epoch, 'p', ARGV[4 + i])
-end
-redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. first .. ' ' .. n .. '\\n' .. table.concat(ARGV, '\\n', 5))
-return { epoch, first }
+redis.call('XTRIM', KEYS[2], 'MINID', math.max(0, last - tonumber(ARGV[2]) + 1) .. '-0')
+redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. (last - n + 1) .. ' ' .. n .. '\\n' .. lines)
+return { epoch, last - n + 1 }
 `;
 
 /**

@@ -18,6 +18,7 @@ import type {
 } from './backplane.js';
 import { newEpoch } from './memory.js';
 import { CLAIM_NICK, PUBLISH_LINES, RAISE_SEQ, RELEASE_NICK } from './redis-scripts.js';
+import { encodeWireLine, parseBatchMessage, parseStreamEntry, type StreamEntry } from './redis-wire.js';
 
 /** 2 s: the longest a command to Redis may take before the node gives up on it (a SIGSTOPped Redis). */
 export const DEFAULT_REDIS_TIMEOUT_MS = 2_000;
@@ -341,15 +342,6 @@ interface WatchedRoom {
   filling: boolean;
 }
 
-/** The wire form of a room line (short keys: it goes to every node for every line). */
-interface WireLine {
-  k: 'say' | 'action';
-  n: string;
-  t: string;
-  o: string;
-  m: number;
-}
-
 class RedisHubBackplane implements HubBackplane {
   readonly node = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly shared = true;
@@ -415,10 +407,9 @@ class RedisHubBackplane implements HubBackplane {
       this.outgoing.set(room, batch);
     }
     this.plane.pending++;
-    const wire: WireLine = { k: line.kind, n: line.nick, t: line.text, o: line.node, m: line.member };
     const queued = batch;
     const settled = new Promise<void>((resolve, reject) => {
-      queued.push({ json: JSON.stringify(wire), resolve, reject });
+      queued.push({ wire: encodeWireLine(line), resolve, reject });
     });
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -449,7 +440,7 @@ class RedisHubBackplane implements HubBackplane {
         this.options.historyLength,
         newEpoch(),
         Date.now() + plane.skewMs + plane.options.commandTimeoutMs,
-        ...lines.map((l) => l.json),
+        ...lines.map((l) => l.wire),
       )
       .then(
         () => {
@@ -483,13 +474,16 @@ class RedisHubBackplane implements HubBackplane {
           .xrevrange(room.log, '+', '-', 'COUNT', Math.max(1, this.options.historyLength)),
       );
       const [epoch, seq] = meta as [string | null, string | null];
-      const lines = (entries as StreamEntry[]).map(parseEntry).reverse();
+      const lines: SequencedLine[] = [];
+      for (const entry of (entries as StreamEntry[]).reverse()) parseStreamEntry(entry, lines);
+      // An entry is one script call's lines: the oldest one kept may reach further back.
+      const history = lines.slice(Math.max(0, lines.length - this.options.historyLength));
       room.epoch = epoch ?? '';
       room.last = Number(seq ?? 0);
       room.ready = true;
       // Lines that came while reading go out after the hub has the snapshot.
       setImmediate(() => this.drainEarly(name, room));
-      return { epoch: room.epoch, top: room.last, lines: lines.filter((l) => l.epoch === room.epoch) };
+      return { epoch: room.epoch, top: room.last, lines: history.filter((l) => l.epoch === room.epoch) };
     } catch (err) {
       if (this.rooms.get(name) === room) {
         this.rooms.delete(name);
@@ -577,7 +571,7 @@ class RedisHubBackplane implements HubBackplane {
 
   private receive(name: string, room: WatchedRoom, message: string): void {
     if (this.rooms.get(name) !== room) return;
-    for (const line of parseMessage(message)) {
+    for (const line of parseBatchMessage(message)) {
       if (!room.ready || room.filling) room.early.set(line.seq, line);
       else this.accept(name, room, line);
     }
@@ -639,6 +633,7 @@ class RedisHubBackplane implements HubBackplane {
         this.plane.cmd
           .multi()
           .hmget(room.meta, 'epoch', 'seq')
+          // Entries are keyed by their last line: from N on, every entry holding a line ≥ N.
           .xrange(room.log, `${room.last + 1}-0`, '+'),
       );
       const [epoch, seq] = meta as [string | null, string | null];
@@ -667,7 +662,9 @@ class RedisHubBackplane implements HubBackplane {
       } else if (epoch !== null && room.epoch === '') {
         room.epoch = epoch;
       }
-      for (const line of (entries as StreamEntry[]).map(parseEntry)) {
+      const filled: SequencedLine[] = [];
+      for (const entry of entries as StreamEntry[]) parseStreamEntry(entry, filled);
+      for (const line of filled) {
         if (line.epoch !== room.epoch || line.seq <= room.last) continue;
         if (line.seq > room.last + 1) {
           this.plane.counts.lost += line.seq - room.last - 1;
@@ -716,48 +713,12 @@ class RedisHubBackplane implements HubBackplane {
   }
 }
 
-type StreamEntry = [id: string, fields: string[]];
-
 /** A line waiting for its room's script call. */
 interface QueuedLine {
-  readonly json: string;
+  readonly wire: string;
   resolve(): void;
   reject(err: Error): void;
 }
 
 /** Lines per script call: bounds one call's arguments and one message's size (100 × 4 KiB). */
 const MAX_BATCH = 100;
-
-function fromWire(wire: WireLine, epoch: string, seq: number): SequencedLine {
-  return { kind: wire.k, nick: wire.n, text: wire.t, node: wire.o, member: wire.m, epoch, seq };
-}
-
-/** `EPOCH FIRST COUNT` and the lines, a line each (JSON), as the publish script sends them. */
-function parseMessage(message: string): SequencedLine[] {
-  const head = message.indexOf('\n');
-  const [epoch, first, count] = message.slice(0, head < 0 ? undefined : head).split(' ');
-  if (head < 0 || epoch === undefined || first === undefined || count === undefined) return [];
-  const lines: SequencedLine[] = [];
-  let at = head + 1;
-  for (let i = 0; i < Number(count); i++) {
-    const end = message.indexOf('\n', at);
-    const json = message.slice(at, end < 0 ? undefined : end);
-    at = end + 1;
-    try {
-      lines.push(fromWire(JSON.parse(json) as WireLine, epoch, Number(first) + i));
-    } catch {
-      return lines; // not ours (another program on the channel)
-    }
-  }
-  return lines;
-}
-
-function parseEntry([id, fields]: StreamEntry): SequencedLine {
-  let epoch = '';
-  let payload = '{}';
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'e') epoch = fields[i + 1]!;
-    else if (fields[i] === 'p') payload = fields[i + 1]!;
-  }
-  return fromWire(JSON.parse(payload) as WireLine, epoch, Number(id.slice(0, id.indexOf('-'))));
-}

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { BackplaneEvents, SequencedLine } from '../../src/backplane/backplane.js';
 import { RedisBackplane } from '../../src/backplane/redis.js';
+import { encodeWireLine } from '../../src/backplane/redis-wire.js';
 import { startRedis } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
 
@@ -111,5 +112,56 @@ describe('Redis backplane order (one node)', () => {
     expect(seen.notices[1]).toMatch(
       /^epoch r [0-9a-f]+: its history was lost in Redis \(epoch [0-9a-f]+ ended at line 5;/,
     );
+  });
+
+  it("keeps a turn's lines as one stream entry: history, a fill and a restored stream give each number once", async () => {
+    const redis = await startRedis();
+    const writer = (await plane(redis.url)).hub('h', { historyLength: 5 });
+    await writer.open(recorder().events);
+    const reader = (await plane(redis.url)).hub('h', { historyLength: 5 });
+    const seen = recorder();
+    await reader.open(seen.events);
+    await reader.watch('r');
+    // Lines published in one turn go to Redis in one script call: one entry, keyed by its last line.
+    await Promise.all(Array.from({ length: 12 }, (_, i) => writer.publish('r', line(`a${i + 1}`))));
+    await Promise.all(['b13', 'b14', 'b15'].map((t) => writer.publish('r', line(t))));
+    await until('15 lines', () => seen.lines.length === 15);
+    expect(seen.lines.map((l) => l.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    const direct = new Redis(redis.url);
+    onTestFinished(() => void direct.quit());
+    // Trimmed to the entries that hold the last 5 lines (11-15): 1-12 stays, for 11 and 12.
+    const ids = (await direct.xrange('switchboard:{h:r}:log', '-', '+')).map(([id]) => id);
+    expect(ids).toEqual(['12-0', '15-0']);
+    // A joiner's node gets exactly the last 5 lines, although the stream holds 15.
+    const late = (await plane(redis.url)).hub('h', { historyLength: 5 });
+    await late.open(recorder().events);
+    const snapshot = await late.watch('r');
+    expect(snapshot.top).toBe(15);
+    expect(snapshot.lines.map((l) => [l.seq, l.text])).toEqual([
+      [11, 'a11'],
+      [12, 'a12'],
+      [13, 'b13'],
+      [14, 'b14'],
+      [15, 'b15'],
+    ]);
+    // An entry of three lines numbered but never published: filled, in its place, when 19 shows the gap.
+    const epoch = seen.lines[0]!.epoch;
+    await direct.hincrby('switchboard:{h:r}:meta', 'seq', 3);
+    const missed = ['c16', 'c17', 'c18'].map((t) => encodeWireLine(line(t))).join('\n');
+    await direct.xadd('switchboard:{h:r}:log', '18-0', 'e', epoch, 'p', missed);
+    await writer.publish('r', line('d19'));
+    await until('19 lines', () => seen.lines.length === 19);
+    expect(seen.lines.slice(15).map((l) => [l.seq, l.text])).toEqual([
+      [16, 'c16'],
+      [17, 'c17'],
+      [18, 'c18'],
+      [19, 'd19'],
+    ]);
+    // The metadata restored older than the stream (16 < 19): the next line steps past the stream.
+    await direct.hset('switchboard:{h:r}:meta', 'seq', 16);
+    await writer.publish('r', line('e'));
+    await until('20 lines', () => seen.lines.length === 20);
+    expect(seen.lines.at(-1)).toMatchObject({ seq: 20, text: 'e' });
+    expect(seen.notices).toEqual([]);
   });
 });
