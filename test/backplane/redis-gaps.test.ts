@@ -123,8 +123,11 @@ describe('Redis backplane order (one node)', () => {
     await reader.open(seen.events);
     await reader.watch('r');
     // Lines published in one turn go to Redis in one script call: one entry, keyed by its last line.
-    await Promise.all(Array.from({ length: 12 }, (_, i) => writer.publish('r', line(`a${i + 1}`))));
-    await Promise.all(['b13', 'b14', 'b15'].map((t) => writer.publish('r', line(t))));
+    // (Each async arrow calls publish before its first await, so all of them run in this turn.)
+    const inOneTurn = (texts: string[]) =>
+      Promise.all(texts.map(async (t) => await writer.publish('r', line(t))));
+    await inOneTurn(Array.from({ length: 12 }, (_, i) => `a${i + 1}`));
+    await inOneTurn(['b13', 'b14', 'b15']);
     await until('15 lines', () => seen.lines.length === 15);
     expect(seen.lines.map((l) => l.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     const direct = new Redis(redis.url);

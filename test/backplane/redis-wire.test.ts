@@ -54,9 +54,13 @@ describe('the Redis wire line', () => {
   });
 
   it('numbers a publish message from its header and a stream entry back from its id (the last line)', () => {
-    const lines = ['one', 'two', 'three'].map(
-      (text, i): RoomLine => ({ kind: 'say', nick: 'n', text, node: 'a:1:x', member: i }),
-    );
+    const lines = ['one', 'two', 'three'].map((text, i): RoomLine => ({
+      kind: 'say',
+      nick: 'n',
+      text,
+      node: 'a:1:x',
+      member: i,
+    }));
     const payload = lines.map(encodeWireLine).join('\n');
     expect(parseBatchMessage(`E7 41 3\n${payload}`)).toEqual(lines.map((l, i) => numbered(l, 'E7', 41 + i)));
     const out: SequencedLine[] = [];
