@@ -535,6 +535,28 @@ const SCALE_SETUPS = [
     redis: true,
     pipeline: 1,
   },
+  // The hop alone: one member on each node, so the delivery time is the hop and not 200 socket
+  // writes and 200 reads queued on two cores (with 200 members p50 is ~2 ms in every setup).
+  {
+    id: 'scale-hop-1node',
+    label: 'switchboard, 1 node (tcp), 2 members, 1 in flight',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 1,
+    redis: false,
+    pipeline: 1,
+    members: 2,
+  },
+  {
+    id: 'scale-hop-2nodes-redis',
+    label: 'switchboard, 2 nodes on Redis (tcp), 1 + 1 members, 1 in flight',
+    hub: 'switchboard',
+    listener: SB_TCP_CHAT,
+    nodes: 2,
+    redis: true,
+    pipeline: 1,
+    members: 2,
+  },
 ];
 
 function scaleNodeArgv(setup, redisUrl) {
@@ -577,7 +599,7 @@ async function scaleRun(setup, redis) {
     const urls = nodes.map((n) => `${scheme}://127.0.0.1:${n.port}${setup.path ?? ''}`);
     const flags = [
       ...['--duration', DURATION, '--size', '64', '--mode', 'fanout', '--adapter', setup.hub],
-      ...['--subscribers', String(SCALE_MEMBERS), '--pipeline', String(setup.pipeline)],
+      ...['--subscribers', String(setup.members ?? SCALE_MEMBERS), '--pipeline', String(setup.pipeline)],
       // A 1,000-line window to 200 members over Socket.IO takes seconds to drain on a busy machine.
       ...['--timeout', '15000', '--server-pid', nodes.map((n) => n.pid).join(',')],
       ...(setup.redis ? ['--backplane-pid', String(redis.pid)] : []),
@@ -653,6 +675,7 @@ async function runScale(raw) {
       redis: setup.redis,
       transport: setup.path === undefined ? 'tcp' : 'ws',
       pipeline: setup.pipeline,
+      members: setup.members ?? SCALE_MEMBERS,
       runs: rs.length,
       rate: median(col((x) => x.deliveriesPerSec)),
       rateRange: range(col((x) => x.deliveriesPerSec)),

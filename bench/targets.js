@@ -230,13 +230,15 @@ function scaleTargets(scale, out) {
     0.7,
     'two nodes on one Redis (100 + 100 members, tcp, 1,000 window) ≥ 0.7× one node with 200 members',
   );
-  {
-    const a = get('scale-latency-2nodes-redis');
-    const b = get('scale-latency-1node');
+  for (const [twoNodes, oneNode, members] of [
+    ['scale-latency-2nodes-redis', 'scale-latency-1node', '200 members'],
+    ['scale-hop-2nodes-redis', 'scale-hop-1node', '2 members (the hop alone)'],
+  ]) {
+    const a = get(twoNodes);
+    const b = get(oneNode);
     const added = a && b ? a.p50Us - b.p50Us : NaN;
     out.push({
-      target:
-        'one line in flight, 200 members: p50 delivery latency of two nodes on Redis − one node ≤ 0.5 ms',
+      target: `one line in flight, ${members}: p50 delivery latency of two nodes on Redis − one node ≤ 0.5 ms`,
       measured:
         a && b
           ? `p50 ${fmt(a.p50Us, 1)} µs (${spread(a.p50Range)}) vs ${fmt(b.p50Us, 1)} µs (${spread(b.p50Range)}); ` +
