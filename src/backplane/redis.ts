@@ -351,9 +351,9 @@ class RedisHubBackplane implements HubBackplane {
   private readonly nicks = new Map<string, string>();
   private refresher: NodeJS.Timeout | undefined;
   private readonly nodesChannel: string;
-  /** Lines published this turn, per room, waiting for the flush. */
-  private readonly outgoing = new Map<string, QueuedLine[]>();
-  private flushQueued = false;
+  /** Lines waiting for their room's script call, and the calls out, per room. */
+  private readonly outgoing = new Map<string, OutgoingRoom>();
+  private sendQueued = false;
 
   constructor(
     private readonly plane: RedisBackplane,
@@ -394,44 +394,59 @@ class RedisHubBackplane implements HubBackplane {
   }
 
   /**
-   * Queue a line for numbering. The lines a node has for one room in one run of code (one socket
-   * read can carry a hundred) go to Redis in one script call and come back in one message: one
-   * round trip and one PUBLISH per room per turn, not per line. The promise settles with the batch.
+   * Queue a line for numbering. A room's lines go to Redis in one script call and come back in one
+   * message, and a room has one call out at a time (group commit, as databases batch their log
+   * writes): lines that come while it is out wait for its answer and go together in the next one.
+   * When Redis keeps up, a line goes at the end of its turn; under load the batches grow with the
+   * round trip instead of the calls multiplying — fewer script calls, fewer messages, and fewer,
+   * larger writes to the members of every node. A full batch goes at once. The promise settles
+   * with the line's call.
    */
   publish(room: string, line: RoomLine): Promise<void> {
     const refusal = this.plane.refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
-    let batch = this.outgoing.get(room);
-    if (batch === undefined) {
-      batch = [];
-      this.outgoing.set(room, batch);
+    let out = this.outgoing.get(room);
+    if (out === undefined) {
+      out = { lines: [], chars: 0, inFlight: 0 };
+      this.outgoing.set(room, out);
     }
     this.plane.pending++;
-    const queued = batch;
+    const wire = encodeWireLine(line);
+    const queued = out.lines;
     const settled = new Promise<void>((resolve, reject) => {
-      queued.push({ wire: encodeWireLine(line), resolve, reject });
+      queued.push({ wire, resolve, reject });
     });
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flushOutgoing);
-    }
+    out.chars += wire.length;
+    if (out.lines.length >= MAX_BATCH_LINES || out.chars >= MAX_BATCH_CHARS) this.send(room, out);
+    else if (out.inFlight === 0) this.scheduleSend();
     return settled;
   }
 
-  /** The lines queued by publish(), a script call per room (at most MAX_BATCH lines each). */
-  private readonly flushOutgoing = (): void => {
-    this.flushQueued = false;
-    const batches = [...this.outgoing];
-    this.outgoing.clear();
-    for (const [room, lines] of batches) {
-      for (let i = 0; i < lines.length; i += MAX_BATCH) this.sequence(room, lines.slice(i, i + MAX_BATCH));
+  private scheduleSend(): void {
+    if (this.sendQueued) return;
+    this.sendQueued = true;
+    queueMicrotask(this.sendWaiting);
+  }
+
+  /** Every room with lines waiting and no call out: its lines go now. */
+  private readonly sendWaiting = (): void => {
+    this.sendQueued = false;
+    for (const [room, out] of this.outgoing) {
+      if (out.inFlight === 0 && out.lines.length > 0) this.send(room, out);
     }
   };
 
-  private sequence(room: string, lines: readonly QueuedLine[]): void {
+  /** One script call for the lines a room has waiting (redis-scripts.ts, PUBLISH_LINES). */
+  private send(room: string, out: OutgoingRoom): void {
+    const lines = out.lines;
+    out.lines = [];
+    out.chars = 0;
+    out.inFlight++;
     const keys = this.watchedKeys(room);
     const plane = this.plane;
     const started = performance.now();
+    const wires = new Array<string>(lines.length);
+    for (let i = 0; i < lines.length; i++) wires[i] = lines[i]!.wire;
     plane.scripts
       .sbPublish(
         keys.meta,
@@ -440,20 +455,40 @@ class RedisHubBackplane implements HubBackplane {
         this.options.historyLength,
         newEpoch(),
         Date.now() + plane.skewMs + plane.options.commandTimeoutMs,
-        ...lines.map((l) => l.wire),
+        ...wires,
       )
       .then(
         () => {
           plane.lagMs += (performance.now() - started - plane.lagMs) / 100;
           plane.pending -= lines.length;
           for (const l of lines) l.resolve();
+          this.answered(room, out, undefined);
         },
         (err: unknown) => {
           const failure = plane.failed(err);
           plane.pending -= lines.length;
           for (const l of lines) l.reject(failure);
+          this.answered(room, out, failure);
         },
       );
+  }
+
+  /**
+   * A room's call came back. The lines that waited for it go next; if it failed, they are refused
+   * with it rather than sent after a timeout already spent (DESIGN §8: waits are bounded).
+   */
+  private answered(room: string, out: OutgoingRoom, failure: Error | undefined): void {
+    out.inFlight--;
+    if (failure !== undefined && out.lines.length > 0) {
+      const waiting = out.lines;
+      out.lines = [];
+      out.chars = 0;
+      this.plane.pending -= waiting.length;
+      for (const l of waiting) l.reject(failure);
+    }
+    if (out.inFlight > 0) return;
+    if (out.lines.length > 0) this.scheduleSend();
+    else if (this.outgoing.get(room) === out) this.outgoing.delete(room);
   }
 
   async watch(name: string): Promise<RoomSnapshot> {
@@ -720,5 +755,17 @@ interface QueuedLine {
   reject(err: Error): void;
 }
 
-/** Lines per script call: bounds one call's arguments and one message's size (100 × 4 KiB). */
-const MAX_BATCH = 100;
+/** A room's lines waiting for its script call, and its calls out (at most one unless full). */
+interface OutgoingRoom {
+  lines: QueuedLine[];
+  /** The waiting lines' wire text, in characters. */
+  chars: number;
+  inFlight: number;
+}
+
+/**
+ * One script call's bounds: its argument count, and the size of the message every node receives
+ * and of the stream entry (500 lines of 4 KiB would be 2 MiB; 256 Ki characters caps it).
+ */
+const MAX_BATCH_LINES = 500;
+const MAX_BATCH_CHARS = 256 * 1024;
