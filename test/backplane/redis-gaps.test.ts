@@ -32,8 +32,12 @@ function recorder(): Seen {
   return seen;
 }
 
-async function plane(url: string): Promise<RedisBackplane> {
-  const p = new RedisBackplane({ url, presenceTimeoutMs: 60_000 });
+async function plane(url: string, commandTimeoutMs?: number): Promise<RedisBackplane> {
+  const p = new RedisBackplane({
+    url,
+    presenceTimeoutMs: 60_000,
+    ...(commandTimeoutMs !== undefined && { commandTimeoutMs }),
+  });
   await p.start();
   onTestFinished(() => p.close());
   return p;
@@ -166,5 +170,41 @@ describe('Redis backplane order (one node)', () => {
     await until('20 lines', () => seen.lines.length === 20);
     expect(seen.lines.at(-1)).toMatchObject({ seq: 20, text: 'e' });
     expect(seen.notices).toEqual([]);
+  });
+
+  it('sends a room one call at a time: lines that come while it is out go together next, or are refused with it', async () => {
+    const redis = await startRedis();
+    const writer = (await plane(redis.url, 400)).hub('h', { historyLength: 300 });
+    await writer.open(recorder().events);
+    const first = writer.publish('r', line('1'));
+    await Promise.resolve(); // the turn's send ran: line 1's call is out, and its answer cannot come before I/O
+    const next = ['2', '3', '4', '5'].map((t) => writer.publish('r', line(t)));
+    await Promise.all([first, ...next]);
+    const direct = new Redis(redis.url);
+    onTestFinished(() => void direct.quit());
+    const entries = await direct.xrange('switchboard:{h:r}:log', '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(['1-0', '5-0']);
+
+    // Redis stopped with a call out: the lines waiting behind it are refused when it times out,
+    // not sent after it (each sender waits one timeout, not two).
+    redis.child.kill('SIGSTOP');
+    onTestFinished(() => void redis.child.kill('SIGCONT'));
+    const started = performance.now();
+    const stuck = writer.publish('r', line('6'));
+    await Promise.resolve();
+    const behind = writer.publish('r', line('7'));
+    const results = await Promise.allSettled([stuck, behind]);
+    const waitedMs = performance.now() - started;
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/no answer within 400 ms/);
+    expect(waitedMs).toBeLessThan(400 * 1.9);
+    redis.child.kill('SIGCONT');
+    // Answered late at SIGCONT, the script refuses line 6 (past its deadline); 7 was never sent.
+    expect(await direct.hget('switchboard:{h:r}:meta', 'seq')).toBe('5');
+    expect((await direct.xrange('switchboard:{h:r}:log', '-', '+')).map(([id]) => id)).toEqual([
+      '1-0',
+      '5-0',
+    ]);
   });
 });
