@@ -233,7 +233,7 @@ export function createMetricsRegistry(read: () => ServerStats, version: string):
   );
   gauge(
     'switchboard_backplane_pending',
-    'Lines sent to the backplane for numbering and not answered yet',
+    "Lines awaiting their numbers from the backplane: behind their room's call, or sent and not answered",
     [],
     (s) => [[{}, backplane(s).pending]],
   );
