@@ -119,6 +119,27 @@ export async function stopServer(server) {
   clearTimeout(timer);
 }
 
+/**
+ * A redis-server on a free port of 127.0.0.1, pinned to the server core, no persistence (as the
+ * tests run it); its files in `dir`. Resolves startServer's result and its `url`.
+ */
+export async function startRedisServer(cwd, dir) {
+  const port = await freePort();
+  const argv = [
+    'redis-server',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  const server = await startServer({ argv: [...argv, '--loglevel', 'warning', '--dir', dir], port, cwd });
+  return { ...server, url: `redis://127.0.0.1:${port}` };
+}
+
 /** Clock ticks per second of /proc/PID/stat's utime and stime (`getconf CLK_TCK`; 100 almost everywhere). */
 const CLK_TCK = (() => {
   try {

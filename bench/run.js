@@ -31,6 +31,7 @@ import {
   version,
   runLoad,
   sleep,
+  startRedisServer,
   startServer,
   stopServer,
 } from './lib.js';
@@ -566,28 +567,6 @@ function scaleNodeArgv(setup, redisUrl) {
   return [...SB, ...(setup.redis ? ['--backplane', redisUrl] : []), setup.listener];
 }
 
-/** A redis-server on a free port, pinned with the nodes, no persistence (as the tests run it). */
-async function startRedisServer() {
-  const port = await freePort();
-  const argv = [
-    'redis-server',
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ];
-  const server = await startServer({
-    argv: [...argv, '--loglevel', 'warning', '--dir', TMP],
-    port,
-    cwd: ROOT,
-  });
-  return { ...server, url: `redis://127.0.0.1:${port}` };
-}
-
 /** One run of one setup: fresh nodes, one generator over all of them, the nodes stopped after. */
 async function scaleRun(setup, redis) {
   const nodes = [];
@@ -621,7 +600,7 @@ async function runScale(raw) {
     log('  redis-server not found: install it (apt-get install redis-server) to measure the scale-out');
     return undefined;
   }
-  const redis = setups.some((s) => s.redis) ? await startRedisServer() : undefined;
+  const redis = setups.some((s) => s.redis) ? await startRedisServer(ROOT, TMP) : undefined;
   const runs = Object.fromEntries(setups.map((s) => [s.id, []]));
   try {
     for (let r = 0; r < RUNS; r++) {
