@@ -1,7 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Backplane } from '../backplane/backplane.js';
 import { ClusterBackplane } from '../backplane/cluster.js';
-import { isBackplaneMessage, type Batch, type WorkerRequest } from '../backplane/cluster-messages.js';
+import {
+  isBackplaneMessage,
+  isBatch,
+  type Batch,
+  type WorkerRequest,
+} from '../backplane/cluster-messages.js';
 import { ClusterPrimary, type WorkerLink } from '../backplane/cluster-primary.js';
 import { ErrorCode, InvalidOptionError, SwitchboardError } from '../errors.js';
 import { LOBBY } from '../hub/options.js';
@@ -21,6 +26,7 @@ import {
   type Server,
   type ServerStats,
 } from './serve.js';
+import { DEFAULT_WORKER_BACKLOG, DEFAULT_WORKER_STALL_MS, WorkerBacklog } from './worker-backlog.js';
 
 /** A worker that dies this many times within `DEFAULT_RESTART_WINDOW_MS` is not started again. */
 export const DEFAULT_RESTART_LIMIT = 5;
@@ -84,6 +90,14 @@ export interface WorkersOptions {
   readonly restartLimit?: number;
   /** @default 10000 */
   readonly restartWindowMs?: number;
+  /**
+   * Messages (chat lines, presence, replies) the primary lets wait for one worker that does not
+   * take them — SIGSTOPped, or stuck — before it kills that worker and starts another.
+   * @default 100000
+   */
+  readonly workerBacklog?: number;
+  /** How long one of those messages may wait before the same. @default 5000 */
+  readonly workerStallMs?: number;
 }
 
 /** The primary's view of its workers, as startWorkers() returns it. */
@@ -117,6 +131,8 @@ interface Slot {
   readonly id: number;
   readonly pid: number;
   readonly link: WorkerLink;
+  /** Killed for not taking the primary's messages: nothing more is sent to it. */
+  cut: boolean;
   listening: boolean;
   /** Whom it replaces, for the log. */
   readonly replaces: string | undefined;
@@ -145,6 +161,8 @@ class Supervisor implements WorkerPool {
   private readonly shutdownTimeoutMs: number;
   private readonly restartLimit: number;
   private readonly restartWindowMs: number;
+  private readonly workerBacklog: number;
+  private readonly workerStallMs: number;
   readonly backplane: ClusterPrimary | undefined;
   readonly startedAt = Date.now();
   listeners: readonly ListenerInfo[] = [];
@@ -182,6 +200,13 @@ class Supervisor implements WorkerPool {
         unit: 'ms',
       },
     );
+    this.workerBacklog = wholeNumber('workerBacklog', options.workerBacklog, DEFAULT_WORKER_BACKLOG, {
+      min: 1,
+    });
+    this.workerStallMs = wholeNumber('workerStallMs', options.workerStallMs, DEFAULT_WORKER_STALL_MS, {
+      min: 1,
+      unit: 'ms',
+    });
     this.backplane =
       options.clusterBackplane === false ? undefined : new ClusterPrimary({ permanentRooms: [LOBBY] });
   }
@@ -204,20 +229,45 @@ class Supervisor implements WorkerPool {
 
   private fork(replaces: string | undefined): void {
     const worker = cluster.fork();
+    const backlog = new WorkerBacklog(this.workerBacklog, this.workerStallMs);
+    const taken = (): void => backlog.taken();
     const link: WorkerLink = {
       name: nameOf(worker),
       send: (message) => {
-        if (worker.isConnected()) worker.send(message);
+        if (slot.cut || !worker.isConnected()) return;
+        const now = performance.now();
+        backlog.sent(isBatch(message) ? message.messages.length : 1, now);
+        // The callback comes once the message is handed to the OS: what is left waits in this process.
+        worker.send(message, undefined, taken);
+        const why = backlog.overdue(now);
+        if (why !== undefined) this.cut(slot, why);
       },
     };
-    this.slots.set(worker, {
+    const slot: Slot = {
       worker,
       id: worker.id,
       pid: worker.process.pid ?? 0,
       link,
+      cut: false,
       listening: false,
       replaces,
-    });
+    };
+    this.slots.set(worker, slot);
+  }
+
+  /**
+   * A worker that does not take the primary's messages (SIGSTOPped, or stuck in a loop) would make
+   * them pile up here without end: kill it, as the hub cuts a member that cannot keep up; its exit
+   * frees its nicks, tells the other workers, and starts another in its place.
+   */
+  private cut(slot: Slot, why: string): void {
+    if (slot.cut) return;
+    slot.cut = true;
+    this.logger.error(
+      { worker: slot.id, pid: slot.pid },
+      `${slot.link.name} is not taking the primary's messages: ${why}; killing it (SIGKILL)`,
+    );
+    slot.worker.process.kill('SIGKILL');
   }
 
   private readonly onMessage = (worker: Worker, message: unknown): void => {

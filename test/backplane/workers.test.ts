@@ -189,6 +189,45 @@ describe('--workers 2, no Redis: chat across workers keeps the promises of DESIG
     await survivor!.expect(/^<late\d> hello from the new worker$/);
   }, 30_000);
 
+  it("a SIGSTOPped worker that stops taking the primary's messages is killed and replaced, not fed for ever", async () => {
+    const s = await serveWorkers(['--log-level', 'info', 'chat@tcp://127.0.0.1:0?flood=0']);
+    const port = portOf(s.urls[0]!);
+    const [[sender], [frozen]] = await membersOnBothWorkers(s, port, 1);
+    const stuck = await workerOf(s, frozen!.socket);
+    const stuckPid = logLines(s).find((l) => l.worker === stuck)!.pid as number;
+    process.kill(stuckPid, 'SIGSTOP');
+    onTestFinished(() => {
+      if (alive(stuckPid)) process.kill(stuckPid, 'SIGCONT');
+    });
+    // Chat goes on on the other worker; the primary owes the stopped one every line (it carries
+    // the lobby too). Its channel fills, then nothing it is sent is taken.
+    const started = performance.now();
+    const talk = setInterval(() => {
+      for (let i = 0; i < 20; i++) sender!.send(`line ${i} ${'x'.repeat(200)}`);
+    }, 50);
+    onTestFinished(() => clearInterval(talk));
+    const name = `worker ${stuck} \\(pid ${stuckPid}\\)`;
+    await expect
+      .poll(() => s.stderr(), { timeout: 15_000 })
+      .toMatch(
+        new RegExp(
+          `${name} is not taking the primary's messages: it has not taken a message for \\d+ ms \\(limit 5000 ms; \\d+ waiting\\); killing it`,
+        ),
+      );
+    const cutMs = performance.now() - started;
+    await expect
+      .poll(() => s.stderr(), { timeout: 5_000 })
+      .toMatch(new RegExp(`${name} died \\(signal SIGKILL\\); starting another`));
+    clearInterval(talk);
+    await frozen!.closed;
+    expect(alive(stuckPid)).toBe(false);
+    // The sender's worker was never held up: a new member hears the sender at once.
+    const listener = await chatMember(port, 'after');
+    sender!.send('still here');
+    await listener.expect(/^<m\d+> still here$/);
+    console.log(`SIGSTOPped worker cut ${(cutMs / 1000).toFixed(1)} s after chat went on without it`);
+  }, 40_000);
+
   it('a worker that keeps dying: after 5 deaths within 10 s the primary gives up, says why and exits 1', async () => {
     const s = await startServe(['--workers', '1', 'upper@tcp://127.0.0.1:0']);
     const started = performance.now();
