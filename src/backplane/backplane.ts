@@ -91,6 +91,12 @@ export interface BackplaneEvents {
    */
   lost(room: string, detail: string): void;
   node(message: NodeMessage): void;
+  /**
+   * A nick this node's member held is another's now: its claim lapsed while the backplane was away
+   * (Redis restarted without it, or the outage outlasted the nick's time to live) and a member of
+   * another node took it. The hub gives its member another name and says why.
+   */
+  nickLost(key: string, owner: NickOwner): void;
   /** The backplane became reachable (`up`) or not; `detail` says what happened, for the log. */
   state(up: boolean, detail: string): void;
 }

@@ -729,11 +729,23 @@ class RedisHubBackplane implements HubBackplane {
     });
   }
 
+  /**
+   * Keep this node's nicks: each claim is renewed before it lapses. One that another holds now (it
+   * lapsed during an outage and was taken elsewhere) is given up, and the hub renames its member.
+   */
   private refreshNicks(): void {
     if (!this.plane.up) return;
     const ttl = this.plane.options.nickTtlMs;
     for (const [key, holder] of this.nicks) {
-      this.plane.scripts.sbClaim(this.nickKey(key), holder, ttl).catch(() => undefined);
+      this.plane.scripts.sbClaim(this.nickKey(key), holder, ttl).then(
+        (held) => {
+          if (held === 1 || this.nicks.get(key) !== holder) return;
+          this.nicks.delete(key);
+          const member = Number(holder.slice(holder.lastIndexOf('/') + 1));
+          this.events?.nickLost(key, { node: this.node, member });
+        },
+        () => undefined, // Redis away again: the next refresh asks again.
+      );
     }
   }
 

@@ -483,6 +483,7 @@ export class Hub implements ChatContext {
       if (room !== undefined) this.broadcast(room, notice(`${name}: ${detail}`));
     },
     node: (message) => this.onNodeMessage(message),
+    nickLost: (key, owner) => this.nickLost(key, owner),
     state: (up) => {
       // Back after an outage: the other nodes may have dropped this one, and it them.
       if (up && this.backplane.shared) this.greetNodes();
@@ -744,6 +745,11 @@ export class Hub implements ChatContext {
 
   /** A new member gets the next free `guest-N`, unique across the hub's nodes, then the lobby. */
   private admitGuest(member: Member): void | Promise<void> {
+    return this.withGuestNick(member, (nick) => void this.admit(member, nick));
+  }
+
+  /** The next free `guest-N`, unique across the hub's nodes, claimed for the member; then `then`. */
+  private withGuestNick(member: Member, then: (nick: string) => void): void | Promise<void> {
     return this.whenDone(
       member,
       this.backplane.nextGuest(),
@@ -751,11 +757,11 @@ export class Hub implements ChatContext {
         const nick = `guest-${n}`;
         const key = nickKey(nick);
         if (this.nicks.has(key) || this.remote.byNickKey(key) !== undefined)
-          return void this.admitGuest(member);
+          return void this.withGuestNick(member, then);
         void this.whenDone(
           member,
           this.claimFor(member, key),
-          (ok) => void (ok ? this.admit(member, nick) : this.admitGuest(member)),
+          (ok) => (ok ? then(nick) : void this.withGuestNick(member, then)),
           (err) => this.unavailable(member, err),
         );
       },
@@ -770,6 +776,23 @@ export class Hub implements ChatContext {
       this.notice(member, welcomeText(nick, LOBBY, size));
       this.replayHistory(member, room);
     });
+  }
+
+  /**
+   * A member's nick was taken on another node while the backplane was away (its claim lapsed): two
+   * members must not share it, and the other one holds it in the backplane. Ours becomes the next
+   * guest, told why; the room hears the rename as any other.
+   */
+  private nickLost(key: string, owner: NickOwner): void {
+    const member = this.byId.get(owner.member);
+    if (member === undefined || member.gone || nickKey(member.nick) !== key) return;
+    if (this.nicks.get(key) === member) this.nicks.delete(key);
+    const lost = member.nick;
+    this.notice(
+      member,
+      `your nick ${lost} was taken on another node while the chat backplane was away; you get a guest name`,
+    );
+    void this.withGuestNick(member, (nick) => this.applyRename(member, nick));
   }
 
   /** No nick can be had (the backplane is down): say so and close, rather than half-admit. */

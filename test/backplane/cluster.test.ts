@@ -132,6 +132,7 @@ describe('cluster backplane, its promises at the edges', () => {
       epoch: (room, epoch) => got.push(`epoch ${room} ${epoch}`),
       lost: (room, detail) => got.push(`lost ${room}: ${detail}`),
       node: (m) => got.push(`node ${m.type}`),
+      nickLost: (key) => got.push(`nick lost ${key}`),
       state: (up) => got.push(`state ${up}`),
     };
   };

@@ -26,6 +26,7 @@ function recorder(): Seen {
       epoch: (room, epoch, detail) => seen.notices.push(`epoch ${room} ${epoch}: ${detail}`),
       lost: (room, detail) => seen.notices.push(`lost ${room}: ${detail}`),
       node: () => undefined,
+      nickLost: (key) => seen.notices.push(`nick lost ${key}`),
       state: () => undefined,
     },
   };

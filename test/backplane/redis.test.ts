@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { nickKey } from '../../src/hub/nick.js';
 import { portOf, startServe, type ServeProcess } from '../helpers/cli.js';
 import { chatMember, lineClient, type LineClient } from '../helpers/line-client.js';
 import { until } from '../helpers/until.js';
@@ -160,6 +162,30 @@ describe('Redis backplane: two nodes, one room (DESIGN §8)', () => {
     expect(goneMs).toBeLessThanOrEqual(1500 + 1500);
     expect(freeMs).toBeLessThanOrEqual(3000 + 1000);
   }, 30_000);
+
+  it('a nick whose claim lapsed while Redis was away and was taken elsewhere: its holder here is renamed, told why', async () => {
+    const redis = await startRedis();
+    const a = await node(redis);
+    const alice = await member(a, 'alice');
+    const carol = await member(a, 'carol');
+    // The claim lapsed (an outage longer than nickTtl, or Redis restarted without it) and a member
+    // of another node took the nick: Redis now says so.
+    const direct = new Redis(redis.url);
+    onTestFinished(() => void direct.quit());
+    const key = `switchboard:{default}:nick:${nickKey('alice')}`;
+    expect(await direct.get(key)).toMatch(/\/\d+$/);
+    await direct.set(key, 'another-node:1:aa/7', 'PX', 60_000);
+    // At its next refresh (every third of nickTtl: 1 s here) node A finds the nick another's.
+    await alice.expect(
+      /^\* your nick alice was taken on another node while the chat backplane was away; you get a guest name$/,
+      5_000,
+    );
+    await alice.expect(/^\* you are now guest-\d+$/);
+    await carol.expect(/^\* alice is now known as guest-\d+$/);
+    expect(await direct.get(key)).toBe('another-node:1:aa/7');
+    alice.send('/nick alice');
+    await alice.expect(/^\* nick alice is taken$/);
+  }, 20_000);
 });
 
 describe('Redis down, slow or back (DESIGN §8)', () => {
