@@ -239,7 +239,8 @@ class Supervisor implements WorkerPool {
         backlog.sent(isBatch(message) ? message.messages.length : 1, now);
         // The callback comes once the message is handed to the OS: what is left waits in this process.
         worker.send(message, undefined, taken);
-        const why = backlog.overdue(now);
+        // While stopping, the shutdown deadline bounds every worker already.
+        const why = this.stopping === undefined ? backlog.overdue(now) : undefined;
         if (why !== undefined) this.cut(slot, why);
       },
     };
