@@ -1,35 +1,6 @@
-import { once } from 'node:events';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/socket.js';
-
-/** A raw `ws` client that records every message with its type; closed when the test ends. */
-async function wsClient(url: string) {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  onTestFinished(() => ws.terminate());
-  const received: Array<{ data: Buffer; binary: boolean }> = [];
-  let wake: (() => void) | undefined;
-  ws.on('message', (data: Buffer, binary) => {
-    received.push({ data, binary });
-    wake?.();
-  });
-  ws.on('error', () => undefined);
-  await once(ws, 'open');
-  return {
-    ws,
-    async next(): Promise<{ data: Buffer; binary: boolean }> {
-      while (received.length === 0) await new Promise<void>((r) => (wake = r));
-      return received.shift()!;
-    },
-    /** The next message whose text matches, skipping the others (greetings, join notices). */
-    async nextMatching(re: RegExp): Promise<{ data: Buffer; binary: boolean }> {
-      for (;;) {
-        const m = await this.next();
-        if (re.test(m.data.toString('latin1'))) return m;
-      }
-    },
-  };
-}
+import { wsClient } from '../helpers/ws-client.js';
 
 describe('ws:// server frames (one frame per payload, shared by every connection of a turn)', () => {
   it('every length class of RFC 6455 §5.2 arrives intact, as text and as binary', async () => {

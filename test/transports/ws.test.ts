@@ -2,36 +2,11 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { WebSocket } from 'ws';
 import { connect } from '../../src/client/client.js';
 import { ErrorCode } from '../../src/errors.js';
 import type { Service } from '../../src/services/service.js';
 import { startServer } from '../helpers/socket.js';
-
-/** A `ws` package client that records what it receives; closed when the test ends. */
-async function wsClient(url: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-  onTestFinished(() => ws.terminate());
-  const received: Array<{ data: Buffer; binary: boolean }> = [];
-  let wake: (() => void) | undefined;
-  ws.on('message', (data: Buffer, binary) => {
-    received.push({ data, binary });
-    wake?.();
-  });
-  ws.on('error', () => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  await once(ws, 'open');
-  return {
-    ws,
-    closed,
-    async next(): Promise<{ data: Buffer; binary: boolean }> {
-      while (received.length === 0) await new Promise<void>((r) => (wake = r));
-      return received.shift()!;
-    },
-  };
-}
+import { wsClient } from '../helpers/ws-client.js';
 
 function httpGet(port: number, path: string, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
